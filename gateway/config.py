@@ -1,0 +1,347 @@
+"""The gateway's configuration: ``config.yaml``, typed and validated.
+
+Secrets stay out of the file: any string may say ``${VAR}`` or ``${VAR:-default}`` and
+is expanded from the environment. Every problem is reported as
+``config.yaml:LINE:COL: path.to.field: message`` so the operator can jump to it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from gateway.errors import ConfigError, ConfigProblem
+from gateway.identifiers import inn_problem, kpp_problem
+
+DEFAULT_RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+"""Seconds before each attempt: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(Section):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    admin_token: SecretStr | None = None
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 50 * 1024 * 1024
+
+
+class DatabaseSettings(Section):
+    url: str = "sqlite:///var/gateway.db"
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, url: str) -> str:
+        if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError(
+                "only sqlite:///PATH and postgresql+psycopg://USER@HOST/DB are supported"
+            )
+        return url
+
+
+class SchedulerSettings(Section):
+    enabled: bool = True
+    dispatch_interval_seconds: Annotated[float, Field(gt=0)] = 2.0
+    housekeeping_interval_seconds: Annotated[float, Field(gt=0)] = 60.0
+    misfire_grace_seconds: Annotated[int, Field(ge=1)] = 60
+
+
+class RetrySchedule(Section):
+    delays: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE), min_length=1
+    )
+    jitter: Annotated[float, Field(ge=0, lt=1)] = 0.2
+
+
+class OutboxSettings(Section):
+    lease_seconds: Annotated[float, Field(gt=0)] = 120.0
+    batch_size: Annotated[int, Field(ge=1, le=1000)] = 20
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    keep_delivered_days: Annotated[int, Field(ge=1)] = 30
+    schedules: dict[str, RetrySchedule] = Field(
+        default_factory=lambda: {"default": RetrySchedule()}
+    )
+    allow_private_targets: list[str] = Field(default_factory=list)
+
+    def schedule_for(self, channel: str) -> RetrySchedule:
+        return self.schedules.get(channel) or self.schedules.get("default") or RetrySchedule()
+
+
+class KomusSettings(Section):
+    base_url: str = "sandbox"
+    timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    requests_per_minute: Annotated[int, Field(ge=1, le=180)] = 150
+    price_tolerance_percent: Annotated[float, Field(ge=0, le=100)] = 2.0
+
+
+class LoggingSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+class DeliveryAddress(Section):
+    code: Annotated[str, Field(min_length=1)]
+    address: Annotated[str, Field(min_length=1)]
+    komus_address_id: str | None = None
+    default: bool = False
+
+
+class ChannelCredentials(Section):
+    """Credentials one channel uses; which keys matter depends on the connector."""
+
+    model_config = ConfigDict(extra="allow")
+    enabled: bool = True
+    login: str | None = None
+    password: SecretStr | None = None
+    token: SecretStr | None = None
+
+
+class TenantKomus(Section):
+    token: SecretStr | None = None
+    region: str | None = None
+    contract: str | None = None
+
+
+class TenantSettings(Section):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+    legal_name: Annotated[str, Field(min_length=1)]
+    inn: str
+    kpp: str | None = None
+    komus: TenantKomus = Field(default_factory=TenantKomus)
+    channels: dict[str, ChannelCredentials] = Field(default_factory=dict)
+    delivery_addresses: list[DeliveryAddress] = Field(default_factory=list)
+
+    @field_validator("inn", "kpp", mode="before")
+    @classmethod
+    def _codes_are_text(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError("write it as a quoted string so leading zeros survive")
+        return value
+
+    @field_validator("inn")
+    @classmethod
+    def _inn_checksum(cls, inn: str) -> str:
+        if problem := inn_problem(inn):
+            raise ValueError(problem)
+        return inn
+
+    @field_validator("kpp")
+    @classmethod
+    def _kpp_format(cls, kpp: str | None) -> str | None:
+        if kpp is not None and (problem := kpp_problem(kpp)):
+            raise ValueError(problem)
+        return kpp
+
+    @model_validator(mode="after")
+    def _kpp_for_legal_entities(self) -> TenantSettings:
+        if len(self.inn) == 10 and self.kpp is None:
+            raise ValueError("a legal entity (10-digit ИНН) needs its КПП")
+        return self
+
+
+class Settings(Section):
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    komus: KomusSettings = Field(default_factory=KomusSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    tenants: list[TenantSettings] = Field(default_factory=list)
+    source: str = Field(default="<defaults>", exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_tenants(self) -> Settings:
+        seen: set[str] = set()
+        for tenant in self.tenants:
+            if tenant.id in seen:
+                raise ValueError(f"tenant id {tenant.id!r} is used twice")
+            seen.add(tenant.id)
+        return self
+
+    def tenant(self, tenant_id: str) -> TenantSettings | None:
+        return next((t for t in self.tenants if t.id == tenant_id), None)
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _expand(text: str, missing: list[str]) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        value = os.environ.get(name)
+        if value is None or (value == "" and default is not None):
+            if default is None:
+                missing.append(name)
+                return ""
+            return default
+        return value
+
+    return _VARIABLE.sub(substitute, text)
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read, expand and validate a config file; raise ``ConfigError`` with every problem."""
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([ConfigProblem(name, 1, 1, "", f"cannot read: {exc}")]) from exc
+    return parse_settings(text, name)
+
+
+def parse_settings(text: str, name: str = "config.yaml") -> Settings:
+    yaml = YAML(typ="rt")
+    try:
+        tree = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise ConfigError([ConfigProblem(name, line, column, "", str(exc.problem))]) from exc
+    if tree is None:
+        tree = CommentedMap()
+    if not isinstance(tree, CommentedMap):
+        raise ConfigError([ConfigProblem(name, 1, 1, "", "the top level must be a mapping")])
+
+    problems: list[ConfigProblem] = []
+    plain = _to_plain(tree, tree, (), name, problems)
+    try:
+        settings = Settings.model_validate(plain)
+    except ValidationError as exc:
+        for error in exc.errors():
+            location = tuple(error["loc"])
+            line, column = _position(tree, location)
+            problems.append(
+                ConfigProblem(name, line, column, _dotted(location), _message(error))
+            )
+        settings = None
+    if problems:
+        raise ConfigError(sorted(problems, key=lambda p: (p.line, p.column)))
+    assert settings is not None
+    settings.source = name
+    return settings
+
+
+def _to_plain(
+    node: Any, tree: CommentedMap, location: tuple, name: str, problems: list[ConfigProblem]
+) -> Any:
+    """Turn ruamel's tree into plain data, expanding ``${VAR}`` in every string."""
+    if isinstance(node, CommentedMap):
+        return {
+            k: _to_plain(v, tree, (*location, k), name, problems) for k, v in node.items()
+        }
+    if isinstance(node, CommentedSeq):
+        return [
+            _to_plain(v, tree, (*location, i), name, problems) for i, v in enumerate(node)
+        ]
+    if isinstance(node, str):
+        missing: list[str] = []
+        value = _expand(str(node), missing)
+        for variable in missing:
+            line, column = _position(tree, location)
+            problems.append(
+                ConfigProblem(
+                    name, line, column, _dotted(location),
+                    f"environment variable {variable} is not set "
+                    f"(set it, or write ${{{variable}:-default}})",
+                )
+            )
+        return value
+    return node
+
+
+def _position(tree: Any, location: tuple) -> tuple[int, int]:
+    """Line and column (1-based) of the deepest node of ``location`` found in the tree."""
+    line, column = 1, 1
+    node = tree
+    for key in location:
+        if isinstance(node, CommentedMap) and key in node:
+            if isinstance(node.get(key), (CommentedMap, CommentedSeq)):
+                line, column = node.lc.key(key)
+            else:
+                line, column = node.lc.value(key)
+            line, column = line + 1, column + 1
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+            item_line, item_column = node.lc.item(key)
+            line, column = item_line + 1, item_column + 1
+            node = node[key]
+        else:
+            if isinstance(node, (CommentedMap, CommentedSeq)) and node.lc.line is not None:
+                line, column = node.lc.line + 1, node.lc.col + 1
+            break
+    return line, column
+
+
+def _dotted(location: tuple) -> str:
+    parts: list[str] = []
+    for key in location:
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+        elif key in ("function-after", "function-before", "function-plain"):
+            continue
+        else:
+            parts.append(("." if parts else "") + str(key))
+    return "".join(parts)
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key" + _nearest_hint(error)
+    if kind == "missing":
+        return "required, but missing"
+    message = error["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def _nearest_hint(error: dict) -> str:
+    import difflib
+
+    location = error["loc"]
+    key = location[-1] if location else ""
+    model = _model_at(Settings, location[:-1])
+    if model is None or not isinstance(key, str):
+        return ""
+    close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
+    known = ", ".join(model.model_fields)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known keys: {known})"
+
+
+def _model_at(model: type[BaseModel], location: tuple) -> type[BaseModel] | None:
+    import typing
+
+    current: Any = model
+    for key in location:
+        if isinstance(key, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(key)
+        if field is None:
+            return None
+        annotation = field.annotation
+        while typing.get_origin(annotation) in (list, dict, typing.Union):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[-1] if args else None
+        current = annotation
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
