@@ -83,7 +83,11 @@ class OutboxSettings(Section):
     allow_private_targets: list[str] = Field(default_factory=list)
 
     def schedule_for(self, channel: str) -> RetrySchedule:
-        return self.schedules.get(channel) or self.schedules.get("default") or RetrySchedule()
+        return (
+            self.schedules.get(channel)
+            or self.schedules.get("default")
+            or RetrySchedule()
+        )
 
 
 class KomusSettings(Section):
@@ -205,7 +209,9 @@ def load_settings(path: str | Path) -> Settings:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([ConfigProblem(name, 1, 1, "", f"cannot read: {exc}")]) from exc
+        raise ConfigError(
+            [ConfigProblem(name, 1, 1, "", f"cannot read: {exc}")]
+        ) from exc
     return parse_settings(text, name)
 
 
@@ -216,11 +222,15 @@ def parse_settings(text: str, name: str = "config.yaml") -> Settings:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise ConfigError([ConfigProblem(name, line, column, "", str(exc.problem))]) from exc
+        raise ConfigError(
+            [ConfigProblem(name, line, column, "", str(exc.problem))]
+        ) from exc
     if tree is None:
         tree = CommentedMap()
     if not isinstance(tree, CommentedMap):
-        raise ConfigError([ConfigProblem(name, 1, 1, "", "the top level must be a mapping")])
+        raise ConfigError(
+            [ConfigProblem(name, 1, 1, "", "the top level must be a mapping")]
+        )
 
     problems: list[ConfigProblem] = []
     plain = _to_plain(tree, tree, (), name, problems)
@@ -229,7 +239,8 @@ def parse_settings(text: str, name: str = "config.yaml") -> Settings:
     except ValidationError as exc:
         for error in exc.errors():
             location = tuple(error["loc"])
-            line, column = _position(tree, location)
+            on_key = error["type"] == "extra_forbidden"
+            line, column = _position(tree, location, on_key=on_key)
             problems.append(
                 ConfigProblem(name, line, column, _dotted(location), _message(error))
             )
@@ -242,16 +253,22 @@ def parse_settings(text: str, name: str = "config.yaml") -> Settings:
 
 
 def _to_plain(
-    node: Any, tree: CommentedMap, location: tuple, name: str, problems: list[ConfigProblem]
+    node: Any,
+    tree: CommentedMap,
+    location: tuple,
+    name: str,
+    problems: list[ConfigProblem],
 ) -> Any:
     """Turn ruamel's tree into plain data, expanding ``${VAR}`` in every string."""
     if isinstance(node, CommentedMap):
         return {
-            k: _to_plain(v, tree, (*location, k), name, problems) for k, v in node.items()
+            k: _to_plain(v, tree, (*location, k), name, problems)
+            for k, v in node.items()
         }
     if isinstance(node, CommentedSeq):
         return [
-            _to_plain(v, tree, (*location, i), name, problems) for i, v in enumerate(node)
+            _to_plain(v, tree, (*location, i), name, problems)
+            for i, v in enumerate(node)
         ]
     if isinstance(node, str):
         missing: list[str] = []
@@ -260,7 +277,10 @@ def _to_plain(
             line, column = _position(tree, location)
             problems.append(
                 ConfigProblem(
-                    name, line, column, _dotted(location),
+                    name,
+                    line,
+                    column,
+                    _dotted(location),
                     f"environment variable {variable} is not set "
                     f"(set it, or write ${{{variable}:-default}})",
                 )
@@ -269,24 +289,35 @@ def _to_plain(
     return node
 
 
-def _position(tree: Any, location: tuple) -> tuple[int, int]:
-    """Line and column (1-based) of the deepest node of ``location`` found in the tree."""
+def _position(tree: Any, location: tuple, *, on_key: bool = False) -> tuple[int, int]:
+    """Line and column (1-based) of the deepest node of ``location`` found in the tree.
+
+    Scalars point at their value; mappings, lists and unknown keys at the key.
+    """
     line, column = 1, 1
     node = tree
-    for key in location:
+    for depth, key in enumerate(location, start=1):
         if isinstance(node, CommentedMap) and key in node:
-            if isinstance(node.get(key), (CommentedMap, CommentedSeq)):
+            last = depth == len(location)
+            if (on_key and last) or isinstance(
+                node.get(key), (CommentedMap, CommentedSeq)
+            ):
                 line, column = node.lc.key(key)
             else:
                 line, column = node.lc.value(key)
             line, column = line + 1, column + 1
             node = node[key]
-        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+        elif (
+            isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node)
+        ):
             item_line, item_column = node.lc.item(key)
             line, column = item_line + 1, item_column + 1
             node = node[key]
         else:
-            if isinstance(node, (CommentedMap, CommentedSeq)) and node.lc.line is not None:
+            if (
+                isinstance(node, (CommentedMap, CommentedSeq))
+                and node.lc.line is not None
+            ):
                 line, column = node.lc.line + 1, node.lc.col + 1
             break
     return line, column
@@ -344,4 +375,8 @@ def _model_at(model: type[BaseModel], location: tuple) -> type[BaseModel] | None
             args = [a for a in typing.get_args(annotation) if a is not type(None)]
             annotation = args[-1] if args else None
         current = annotation
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+    return (
+        current
+        if isinstance(current, type) and issubclass(current, BaseModel)
+        else None
+    )

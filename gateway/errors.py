@@ -35,7 +35,11 @@ class ConfigProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.path}: {self.message}"
+            if self.path
+            else f"{where}: {self.message}"
+        )
 
 
 class ConfigError(GatewayError):
@@ -65,8 +69,14 @@ class PermissionDenied(GatewayError):
 class RetryableError(GatewayError):
     """A transient fault; ``retry_after`` (seconds) is honoured when the peer gave one."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None,
-                 status_code: int | None = None, response_excerpt: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+        response_excerpt: str = "",
+    ):
         super().__init__(message)
         self.retry_after = retry_after
         self.status_code = status_code
@@ -80,8 +90,17 @@ class LeaseExpired(RetryableError):
 class FinalError(GatewayError):
     """A fault that another attempt cannot fix; the delivery goes straight to dead letters."""
 
-    def __init__(self, message: str, *, status_code: int | None = None,
-                 response_excerpt: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        response_excerpt: str = "",
+    ):
         super().__init__(message)
         self.status_code = status_code
         self.response_excerpt = response_excerpt
+
+
+class InvalidTransition(GatewayError):
+    """The order lifecycle does not allow the status change asked for."""

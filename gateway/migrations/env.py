@@ -9,7 +9,9 @@ target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")
 
 if connection is None:
-    raise RuntimeError("migrations run through `komus-gateway migrate`, not plain alembic")
+    raise RuntimeError(
+        "migrations run through `komus-gateway migrate`, not plain alembic"
+    )
 
 context.configure(
     connection=connection,

@@ -18,7 +18,9 @@ def _money(nullable: bool = True) -> Any:
 
 
 def _quantity(default: Decimal | None = None) -> Any:
-    return Field(default=default, sa_column=Column(Quantity(), nullable=default is None))
+    return Field(
+        default=default, sa_column=Column(Quantity(), nullable=default is None)
+    )
 
 
 class Tenant(SQLModel, table=True):
@@ -70,7 +72,11 @@ class Requisition(SQLModel, table=True):
     __tablename__ = "requisitions"
     __table_args__ = (
         UniqueConstraint(
-            "tenant_id", "channel", "external_id", "revision", name="uq_requisition_source"
+            "tenant_id",
+            "channel",
+            "external_id",
+            "revision",
+            name="uq_requisition_source",
         ),
     )
 
@@ -87,7 +93,9 @@ class Requisition(SQLModel, table=True):
     cost_center: str | None = Field(default=None, max_length=64)
     comment: str | None = None
     currency: str = Field(default="RUB", max_length=3)
-    message_id: int | None = Field(default=None, index=True)  # the message that said it last
+    message_id: int | None = Field(
+        default=None, index=True
+    )  # the message that said it last
     mapping_version: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -220,7 +228,9 @@ class Binding(SQLModel, table=True):
 
     __tablename__ = "bindings"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "channel", "kind", "external_id", name="uq_binding"),
+        UniqueConstraint(
+            "tenant_id", "channel", "kind", "external_id", name="uq_binding"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

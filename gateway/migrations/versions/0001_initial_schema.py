@@ -5,11 +5,11 @@ Revises:
 Create Date: 2026-12-04 15:55:00.861426
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import gateway.store.types
+from alembic import op
 
+import gateway.store.types
 
 revision = "0001"
 down_revision = None

@@ -1,0 +1,199 @@
+"""The composition root: one object that holds the gateway's parts together.
+
+Connectors plug in through ``Connector.install(hub)``: they add senders, readers, event
+routes, periodic jobs and HTTP routers, and never reach into the hub's internals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from importlib.metadata import entry_points
+from typing import Protocol
+
+import structlog
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from gateway.clock import Clock, SystemClock
+from gateway.config import Settings, TenantSettings
+from gateway.dispatcher import Dispatcher
+from gateway.metrics import watch_queue
+from gateway.outbox import Outbox
+from gateway.pipeline import InboundMapper, Pipeline
+from gateway.plain import PlainMapper, read_json_message
+from gateway.scheduler import PeriodicJob, Scheduler
+from gateway.senders import HttpSender, Sender
+from gateway.store.database import Database
+from gateway.store.tables import ApiToken, Tenant
+
+log = structlog.get_logger(__name__)
+
+DEMO_ADMIN_TOKEN = "demo-admin-token"
+CONNECTOR_ENTRY_POINTS = "komus_gateway.connectors"
+
+
+class Connector(Protocol):
+    name: str
+
+    def install(self, hub: Hub) -> None: ...
+
+
+def hash_token(token: str) -> str:
+    """API tokens are long random strings, so a plain SHA-256 is enough to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Hub:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.db = Database(settings.database.url, echo=settings.database.echo)
+        self.outbox = Outbox(self.db, settings.outbox, clock=self.clock)
+        self.pipeline = Pipeline(
+            self.db, settings, self.outbox, mapper_for=self.mapper_for, clock=self.clock
+        )
+        self.pipeline.readers["api"] = read_json_message
+        self.mappers: dict[tuple[str, str], InboundMapper] = {}
+        self.senders: dict[str, Sender] = {}
+        self.routers: list[APIRouter] = []
+        self.jobs: list[PeriodicJob] = []
+        self.connectors: list[str] = []
+        self.default_sender = HttpSender(
+            timeout=settings.outbox.request_timeout_seconds,
+            allowed_private=settings.outbox.allow_private_targets,
+        )
+        self.dispatcher = Dispatcher(
+            self.outbox,
+            self.senders,
+            self.default_sender,
+            concurrency=settings.outbox.concurrency,
+        )
+        self.scheduler: Scheduler | None = None
+        self.started = False
+        watch_queue(self.outbox.depth)
+
+    # -- wiring --------------------------------------------------------------------
+
+    def mapper_for(self, tenant: TenantSettings, channel: str) -> InboundMapper:
+        return self.mappers.get((tenant.id, channel)) or PlainMapper()
+
+    def load_connectors(self) -> None:
+        for entry in entry_points(group=CONNECTOR_ENTRY_POINTS):
+            connector: Connector = entry.load()()
+            connector.install(self)
+            self.connectors.append(connector.name)
+            log.info("connector_installed", connector=connector.name)
+
+    # -- life ----------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Migrate the schema and bring tenants and the admin token in line with config."""
+        self.db.migrate()
+        self.sync_tenants()
+        self.ensure_admin_token()
+
+    def start(self, *, scheduler: bool) -> None:
+        self.prepare()
+        self.load_connectors()
+        if scheduler and self.settings.scheduler.enabled:
+            self.scheduler = self._build_scheduler()
+            self.scheduler.start()
+        self.started = True
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+        self.dispatcher.close()
+        self.default_sender.close()
+        self.db.dispose()
+        self.started = False
+
+    def _build_scheduler(self) -> Scheduler:
+        settings = self.settings.scheduler
+        scheduler = Scheduler(self.db, settings)
+        # Every node dispatches: claims with SKIP LOCKED keep them apart.
+        scheduler.add(
+            PeriodicJob(
+                "dispatch",
+                settings.dispatch_interval_seconds,
+                self.dispatcher.run_once,
+                singleton=False,
+            )
+        )
+        scheduler.add(
+            PeriodicJob(
+                "submit", settings.dispatch_interval_seconds, self.pipeline.submit_ready
+            )
+        )
+        scheduler.add(
+            PeriodicJob(
+                "housekeeping",
+                settings.housekeeping_interval_seconds,
+                self.housekeeping,
+            )
+        )
+        for job in self.jobs:
+            scheduler.add(job)
+        return scheduler
+
+    def run_worker(self, stop: threading.Event) -> None:
+        """Dispatch without the HTTP server; singleton jobs still run under their locks."""
+        self.start(scheduler=False)
+        scheduler = Scheduler(self.db, self.settings.scheduler)
+        scheduler.add(
+            PeriodicJob(
+                "housekeeping",
+                self.settings.scheduler.housekeeping_interval_seconds,
+                self.housekeeping,
+            )
+        )
+        self.scheduler = scheduler
+        scheduler.start()
+        try:
+            self.dispatcher.run_forever(
+                stop, idle_seconds=self.settings.scheduler.dispatch_interval_seconds
+            )
+        finally:
+            self.stop()
+
+    def housekeeping(self) -> None:
+        self.outbox.reclaim_expired()
+
+    # -- tenants and tokens --------------------------------------------------------
+
+    def sync_tenants(self) -> None:
+        now = self.clock.now()
+        with self.db.session() as session:
+            for tenant in self.settings.tenants:
+                row = session.get(Tenant, tenant.id)
+                if row is None:
+                    row = Tenant(
+                        id=tenant.id, legal_name=tenant.legal_name, inn=tenant.inn
+                    )
+                row.legal_name = tenant.legal_name
+                row.inn = tenant.inn
+                row.kpp = tenant.kpp
+                row.updated_at = now
+                session.add(row)
+
+    def ensure_admin_token(self) -> None:
+        """Make sure the configured admin token exists, with a warning for the demo one."""
+        secret = self.settings.server.admin_token
+        token = secret.get_secret_value() if secret else ""
+        if not token:
+            return
+        if token == DEMO_ADMIN_TOKEN:
+            log.warning(
+                "demo_admin_token_in_use",
+                next_step="set GATEWAY_ADMIN_TOKEN before exposing this gateway",
+            )
+        digest = hash_token(token)
+        with self.db.session() as session:
+            existing = session.execute(
+                select(ApiToken).where(ApiToken.token_hash == digest)
+            ).scalar_one_or_none()
+            if existing is None:
+                session.add(
+                    ApiToken(name="admin (config)", token_hash=digest, role="admin")
+                )

@@ -1,0 +1,137 @@
+"""Records whose fields already carry the canonical names: the REST API's own channel.
+
+The ``PlainMapper`` is also what a channel uses until an integrator gives it a mapping.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from gateway.config import TenantSettings
+from gateway.errors import FinalError
+from gateway.money import to_decimal, to_quantity
+from gateway.records import LineDraft, RequisitionDraft, SourceRecord
+from gateway.store.tables import Message
+
+
+class PlainMapper:
+    version = "plain/1"
+
+    def to_requisition(
+        self, tenant: TenantSettings, record: SourceRecord
+    ) -> RequisitionDraft:
+        problems: list[str] = []
+        fields = record.fields
+        lines = []
+        for index, raw in enumerate(record.lines, start=1):
+            line_no = _integer(
+                raw.get("line_no"), index, f"line {index}: line_no", problems
+            )
+            where = f"line {line_no}"
+            lines.append(
+                LineDraft(
+                    line_no=line_no,
+                    quantity=_convert(
+                        to_quantity, raw.get("quantity"), f"{where}: quantity", problems
+                    )
+                    or Decimal(0),
+                    unit_code=str(raw.get("unit_code") or "796"),
+                    client_item_code=_text(raw.get("client_item_code")),
+                    client_item_name=_text(raw.get("client_item_name")),
+                    article=_text(raw.get("article")),
+                    expected_price=_convert(
+                        to_decimal,
+                        raw.get("expected_price"),
+                        f"{where}: expected_price",
+                        problems,
+                    ),
+                    vat_rate=_text(raw.get("vat_rate")),
+                )
+            )
+        return RequisitionDraft(
+            lines=lines,
+            number=_text(fields.get("number")),
+            document_date=_date(fields.get("document_date"), problems),
+            delivery_address_code=_text(fields.get("delivery_address_code"))
+            or _default_address(tenant),
+            cost_center=_text(fields.get("cost_center")),
+            comment=_text(fields.get("comment")),
+            currency=_text(fields.get("currency")) or "RUB",
+            cancelled=bool(fields.get("cancelled", False)),
+            problems=problems,
+        )
+
+
+def read_json_message(message: Message) -> list[SourceRecord]:
+    """The reader for the API channel: the stored body is the record as JSON."""
+    try:
+        body = json.loads(message.payload)
+    except ValueError as exc:
+        raise FinalError(f"message {message.id} is not JSON: {exc}") from exc
+    return [record_from_json(message.tenant_id, message.channel, body, message.payload)]
+
+
+def record_from_json(
+    tenant_id: str, channel: str, body: dict[str, Any], payload: bytes
+) -> SourceRecord:
+    fields = {
+        k: v for k, v in body.items() if k not in ("external_id", "revision", "lines")
+    }
+    return SourceRecord(
+        tenant_id=tenant_id,
+        channel=channel,
+        external_id=str(body["external_id"]),
+        revision=str(body.get("revision") or ""),
+        payload=payload,
+        content_type="application/json",
+        fields=fields,
+        lines=list(body.get("lines") or []),
+    )
+
+
+def _default_address(tenant: TenantSettings) -> str | None:
+    return next((a.code for a in tenant.delivery_addresses if a.default), None)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _convert(
+    convert: Any, value: Any, where: str, problems: list[str]
+) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        return convert(value)
+    except (TypeError, ValueError) as exc:
+        problems.append(f"{where}: {exc}")
+        return None
+
+
+def _integer(value: Any, default: int, where: str, problems: list[str]) -> int:
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        problems.append(f"{where}: {value!r} is not a whole number")
+        return default
+
+
+def _date(value: Any, problems: list[str]) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        problems.append(f"document_date: {value!r} is not a date like 2026-03-31")
+        return None
