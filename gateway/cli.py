@@ -21,6 +21,7 @@ app = typer.Typer(
     help="Komus Gateway: purchase requisitions from 1C, SAP and CRMs to Komus orders.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 log = structlog.get_logger("gateway.cli")
 

@@ -49,6 +49,11 @@ class QueueCollector(Collector):
     def __init__(self, depth: Callable[[], dict[str, Any]]):
         self.depth = depth
 
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Registering must not touch the database: it may not be migrated yet.
+        yield GaugeMetricFamily("gateway_deliveries", "", labels=["state"])
+        yield GaugeMetricFamily("gateway_outbox_oldest_pending_age_seconds", "")
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         figures = self.depth()
         by_state = GaugeMetricFamily(

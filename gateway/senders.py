@@ -64,7 +64,7 @@ class HttpSender:
     @retry(
         retry=retry_if_exception_type(httpx.ConnectError),
         stop=stop_after_attempt(3),
-        wait=wait_exponential_jitter(initial=0.2, max=2.0),
+        wait=wait_exponential_jitter(multiplier=0.2, max=2.0, jitter=0.2),
         reraise=True,
     )
     def _post(

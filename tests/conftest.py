@@ -44,8 +44,8 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def config_path(tmp_path: Path, sqlite_url: str) -> Path:
-    return write_config(tmp_path, sqlite_url)
+def config_path(tmp_path: Path, database_url: str) -> Path:
+    return write_config(tmp_path, database_url)
 
 
 @pytest.fixture
