@@ -42,8 +42,17 @@ PAYLOAD = (
 
 def start_receiver(port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.receiver:app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.receiver:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
         cwd=ROOT,
     )
     for _ in range(100):
@@ -71,8 +80,9 @@ def run(url: str, count: int, concurrency: int, target: str) -> float:
         for _ in range(count):
             outbox.add(
                 session,
-                DeliveryDraft(tenant_id="bench", channel="webhook", target=target,
-                              payload=PAYLOAD),
+                DeliveryDraft(
+                    tenant_id="bench", channel="webhook", target=target, payload=PAYLOAD
+                ),
             )
     sender = HttpSender(timeout=10, allowed_private=settings.allow_private_targets)
     dispatcher = Dispatcher(outbox, {}, sender, concurrency=concurrency)
@@ -109,7 +119,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgres", "both"], default="both"
+    )
     parser.add_argument("--port", type=int, default=18777)
     args = parser.parse_args()
     logs.configure("WARNING", "console")
@@ -130,8 +142,14 @@ def main() -> None:
             for _ in range(args.rounds):
                 if kind == "sqlite":
                     with tempfile.TemporaryDirectory() as folder:
-                        rates.append(run(f"sqlite:///{folder}/bench.db", args.count,
-                                         args.concurrency, target))
+                        rates.append(
+                            run(
+                                f"sqlite:///{folder}/bench.db",
+                                args.count,
+                                args.concurrency,
+                                target,
+                            )
+                        )
                 else:
                     url, schema = postgres_schema_url(postgres)
                     try:

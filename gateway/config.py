@@ -51,9 +51,7 @@ class DatabaseSettings(Section):
     @classmethod
     def _known_backend(cls, url: str) -> str:
         if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
-            raise ValueError(
-                "only sqlite:///PATH and postgresql+psycopg://USER@HOST/DB are supported"
-            )
+            raise ValueError("use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
         return url
 
 
@@ -203,7 +201,7 @@ def _expand(text: str, missing: list[str]) -> str:
 
 
 def load_settings(path: str | Path) -> Settings:
-    """Read, expand and validate a config file; raise ``ConfigError`` with every problem."""
+    """Read, expand and validate a config file; ``ConfigError`` lists every problem."""
     path = Path(path)
     name = str(path)
     try:

@@ -33,7 +33,7 @@ class Dispatcher:
         self.concurrency = concurrency
 
     def run_once(self) -> int:
-        """One pass: reclaim dead leases, then send what is due. Returns deliveries tried."""
+        """Reclaim dead leases, then send what is due; returns how many were tried."""
         self.outbox.reclaim_expired()
         tried = 0
         while True:

@@ -4,12 +4,12 @@ Every error the gateway raises on purpose derives from ``GatewayError``::
 
     GatewayError
     ├── ConfigError            config.yaml or a tenant in it is invalid (file:line:col)
-    ├── ValidationFailed       a requisition cannot be ordered as it is; held with a reason
+    ├── ValidationFailed       a requisition cannot be ordered as it is; held
     ├── NotFound               a tenant, order, message or delivery does not exist
     ├── PermissionDenied       the caller's role or tenant does not allow the action
-    ├── RetryableError         worth trying again later: network faults, 5xx, 429, timeouts
+    ├── RetryableError         worth trying again: network faults, 5xx, 429, timeouts
     │   └── LeaseExpired       a worker died or stalled while holding a delivery
-    └── FinalError             trying again cannot help: 4xx, refused credentials, bad payload
+    └── FinalError             trying again cannot help: most 4xx, a refused payload
 
 Retry policy is decided by the class, never by parsing a message.
 """
@@ -43,7 +43,7 @@ class ConfigProblem:
 
 
 class ConfigError(GatewayError):
-    """The configuration cannot be used; carries every problem found, not just the first."""
+    """The configuration cannot be used; carries every problem, not just the first."""
 
     def __init__(self, problems: list[ConfigProblem]):
         self.problems = problems
@@ -51,7 +51,7 @@ class ConfigError(GatewayError):
 
 
 class ValidationFailed(GatewayError):
-    """A requisition breaks a rule; it is held with ``reasons`` until someone fixes it."""
+    """A requisition breaks a rule; it is held with ``reasons`` until fixed."""
 
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
@@ -67,7 +67,7 @@ class PermissionDenied(GatewayError):
 
 
 class RetryableError(GatewayError):
-    """A transient fault; ``retry_after`` (seconds) is honoured when the peer gave one."""
+    """A transient fault; ``retry_after`` (seconds) is honoured when given."""
 
     def __init__(
         self,
@@ -88,7 +88,7 @@ class LeaseExpired(RetryableError):
 
 
 class FinalError(GatewayError):
-    """A fault that another attempt cannot fix; the delivery goes straight to dead letters."""
+    """A fault another attempt cannot fix; the delivery goes straight to dead."""
 
     def __init__(
         self,

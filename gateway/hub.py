@@ -40,7 +40,7 @@ class Connector(Protocol):
 
 
 def hash_token(token: str) -> str:
-    """API tokens are long random strings, so a plain SHA-256 is enough to store them."""
+    """API tokens are long random strings, so a plain SHA-256 is enough."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -88,7 +88,7 @@ class Hub:
     # -- life ----------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Migrate the schema and bring tenants and the admin token in line with config."""
+        """Migrate the schema; bring tenants and the admin token in line with config."""
         self.db.migrate()
         self.sync_tenants()
         self.ensure_admin_token()
@@ -138,7 +138,7 @@ class Hub:
         return scheduler
 
     def run_worker(self, stop: threading.Event) -> None:
-        """Dispatch without the HTTP server; singleton jobs still run under their locks."""
+        """Dispatch without the HTTP server; singleton jobs run under their locks."""
         self.start(scheduler=False)
         scheduler = Scheduler(self.db, self.settings.scheduler)
         scheduler.add(
@@ -178,7 +178,7 @@ class Hub:
                 session.add(row)
 
     def ensure_admin_token(self) -> None:
-        """Make sure the configured admin token exists, with a warning for the demo one."""
+        """Make sure the configured admin token exists; warn about the demo one."""
         secret = self.settings.server.admin_token
         token = secret.get_secret_value() if secret else ""
         if not token:

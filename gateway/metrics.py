@@ -1,4 +1,4 @@
-"""Prometheus metrics. Counters live per process; queue figures are read from the store."""
+"""Prometheus metrics: counters per process, queue figures read from the store."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ JOB_RUNS = Counter(
 
 
 class QueueCollector(Collector):
-    """Reads the outbox's depth from the database at scrape time, so every node agrees."""
+    """Reads the outbox depth from the database at scrape time: all nodes agree."""
 
     def __init__(self, depth: Callable[[], dict[str, Any]]):
         self.depth = depth

@@ -44,7 +44,7 @@ EXCERPT_CHARS = 2000
 
 @dataclass
 class DeliveryDraft:
-    """What a connector wants sent; becomes a ``Delivery`` row in the caller's transaction."""
+    """What a connector wants sent; a ``Delivery`` row in the caller's transaction."""
 
     tenant_id: str
     channel: str
@@ -98,7 +98,7 @@ class Outbox:
     # -- enqueue -------------------------------------------------------------------
 
     def add(self, session: Session, draft: DeliveryDraft) -> Delivery | None:
-        """Queue a delivery inside the caller's transaction; None if its key was queued."""
+        """Queue a delivery in the caller's transaction; None if its key is queued."""
         if draft.dedupe_key is not None:
             existing = session.execute(
                 select(Delivery.id).where(Delivery.dedupe_key == draft.dedupe_key)
@@ -157,8 +157,8 @@ class Outbox:
             for delivery in session.execute(query).scalars().all():
                 error = (
                     f"lease held by {delivery.lease_owner} expired at "
-                    f"{delivery.lease_expires_at:%Y-%m-%d %H:%M:%S}Z; the worker died or "
-                    "stalled during the attempt"
+                    f"{delivery.lease_expires_at:%Y-%m-%d %H:%M:%S}Z; the worker "
+                    "died or stalled during the attempt"
                 )
                 session.add(
                     Attempt(
@@ -374,8 +374,9 @@ class Outbox:
                 raise NotFound(f"delivery {delivery_id} does not exist")
             if delivery.state not in (RETRYING, DEAD, PENDING):
                 raise FinalError(
-                    f"delivery {delivery_id} is {delivery.state}; only pending, retrying "
-                    "or dead deliveries can be retried (replay a delivered one instead)"
+                    f"delivery {delivery_id} is {delivery.state}; only pending, "
+                    "retrying or dead deliveries can be retried (replay a delivered "
+                    "one instead)"
                 )
             delivery.state = PENDING
             delivery.next_attempt_at = now

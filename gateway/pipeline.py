@@ -415,7 +415,7 @@ class Pipeline:
             MESSAGES.labels(message.channel, message.direction, message.state).inc()
 
     def replay_message(self, message_id: int, *, actor: str) -> list[Intake]:
-        """Run a stored payload through the path again, e.g. after a mapping was fixed."""
+        """Run a stored payload through the path again, e.g. after a mapping fix."""
         with self.db.session() as session:
             original = session.get(Message, message_id)
             if original is None:
@@ -605,7 +605,7 @@ class Pipeline:
         order_id: int | None = None,
         document_id: int | None = None,
     ) -> Event:
-        """Keep an event and queue, in the same transaction, every delivery it causes."""
+        """Keep an event and queue every delivery it causes, in one transaction."""
         event = Event(
             tenant_id=tenant_id,
             type=event_type,

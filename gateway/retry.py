@@ -44,7 +44,7 @@ def next_attempt_at(
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds from a ``Retry-After`` header in either of its forms (delta or HTTP date)."""
+    """Seconds from a ``Retry-After`` header, given as seconds or as an HTTP date."""
     if not value:
         return None
     value = value.strip()

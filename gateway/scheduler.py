@@ -1,8 +1,8 @@
 """Periodic jobs. They only trigger work; the work itself is claimed from the database.
 
-On PostgreSQL a job marked ``singleton`` runs on one node at a time: each run first takes
-a session-level advisory lock on a connection kept for that job alone. If a node dies its
-connection closes and the lock goes with it.
+On PostgreSQL a job marked ``singleton`` runs on one node at a time: each run first
+takes a session-level advisory lock on a connection kept for that job alone. If a node
+dies its connection closes and the lock goes with it.
 """
 
 from __future__ import annotations

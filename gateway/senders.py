@@ -1,4 +1,4 @@
-"""How a claimed delivery reaches its target. HTTP is built in; connectors add others."""
+"""How a claimed delivery reaches its target: HTTP built in, connectors add more."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def classify(response: httpx.Response) -> SendResult:
     if 300 <= status < 400:
         location = response.headers.get("location", "?")
         raise RetryableError(
-            f"HTTP {status} redirect to {location} is not followed; update the target URL",
+            f"HTTP {status} redirect to {location} not followed; update the target",
             status_code=status,
             response_excerpt=excerpt,
         )
@@ -98,7 +98,7 @@ def classify(response: httpx.Response) -> SendResult:
         )
     if 400 <= status < 500 and status not in RETRYABLE_CLIENT_ERRORS:
         raise FinalError(
-            f"HTTP {status}: the receiver refused the payload; fix the mapping and replay",
+            f"HTTP {status}: the receiver refused the payload; fix it and replay",
             status_code=status,
             response_excerpt=excerpt,
         )

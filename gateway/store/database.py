@@ -38,7 +38,7 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that commits when the block ends cleanly and rolls back otherwise."""
+        """A session that commits if the block ends cleanly, else rolls back."""
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session

@@ -67,7 +67,7 @@ class Message(SQLModel, table=True):
 
 
 class Requisition(SQLModel, table=True):
-    """A client's request to buy, in the gateway's own terms, whichever channel sent it."""
+    """A client's request to buy, in the gateway's terms, from whatever channel."""
 
     __tablename__ = "requisitions"
     __table_args__ = (

@@ -55,14 +55,20 @@ def test_malformed_kpp_points_at_its_line():
 def test_unknown_key_suggests_the_nearest_name():
     problems = _problems("server:\n  prot: 8080\n")
 
-    assert problems == ["config.yaml:2:3: server.prot: unknown key (did you mean 'port'?)"]
+    assert problems == [
+        "config.yaml:2:3: server.prot: unknown key (did you mean 'port'?)"
+    ]
 
 
 def test_wrong_type_names_the_field():
-    problems = _problems("scheduler:\n  enabled: true\n  dispatch_interval_seconds: often\n")
+    problems = _problems(
+        "scheduler:\n  enabled: true\n  dispatch_interval_seconds: often\n"
+    )
 
     assert len(problems) == 1
-    assert problems[0].startswith("config.yaml:3:30: scheduler.dispatch_interval_seconds: ")
+    assert problems[0].startswith(
+        "config.yaml:3:30: scheduler.dispatch_interval_seconds: "
+    )
 
 
 def test_unquoted_inn_is_refused_because_leading_zeros_would_be_lost():
@@ -117,7 +123,9 @@ def test_yaml_syntax_error_is_located():
 
 def test_check_command_prints_problems_and_exits_non_zero(tmp_path: Path):
     config = tmp_path / "config.yaml"
-    config.write_text(VALID_TENANT.replace("7707083893", "7707083894"), encoding="utf-8")
+    config.write_text(
+        VALID_TENANT.replace("7707083893", "7707083894"), encoding="utf-8"
+    )
 
     result = subprocess.run(
         [sys.executable, "-m", "gateway", "check", "--config", str(config)],

@@ -39,7 +39,7 @@ def test_sigkill_during_delivery_then_restart_delivers_exactly_once(
             tenant_id="acme",
             channel="webhook",
             target=target,
-            payload='{"type": "order.confirmed", "order": 17}'.encode(),
+            payload=b'{"type": "order.confirmed", "order": 17}',
         )
     )
     assert delivery is not None
@@ -55,7 +55,9 @@ def test_sigkill_during_delivery_then_restart_delivers_exactly_once(
 
     with hub.db.session() as session:
         assert session.get(Delivery, delivery.id).state == "in_flight"
-    second = start_gateway("serve", config, tmp_path / "second.log", "--port", str(port))
+    second = start_gateway(
+        "serve", config, tmp_path / "second.log", "--port", str(port)
+    )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/health/live")
 
@@ -70,9 +72,15 @@ def test_sigkill_during_delivery_then_restart_delivers_exactly_once(
     assert peer.accepted == {f"delivery-{delivery.id}": 1}
     assert [key for key, _ in peer.requests] == [f"delivery-{delivery.id}"] * 2
     with hub.db.session() as session:
-        attempts = session.execute(
-            select(Attempt).where(Attempt.delivery_id == delivery.id).order_by(Attempt.id)
-        ).scalars().all()
+        attempts = (
+            session.execute(
+                select(Attempt)
+                .where(Attempt.delivery_id == delivery.id)
+                .order_by(Attempt.id)
+            )
+            .scalars()
+            .all()
+        )
         final = session.get(Delivery, delivery.id)
     assert [a.outcome for a in attempts] == ["lease_expired", "delivered"]
     assert final.attempts == 2

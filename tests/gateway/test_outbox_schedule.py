@@ -52,7 +52,9 @@ def outbox(db: Database, clock: ManualClock) -> Outbox:
         schedules={"default": RetrySchedule(delays=SVIX_SCHEDULE, jitter=0.2)},
         allow_private_targets=["127.0.0.0/8"],
     )
-    return Outbox(db, settings, clock=clock, worker_id="test-worker", rng=random.Random(7))
+    return Outbox(
+        db, settings, clock=clock, worker_id="test-worker", rng=random.Random(7)
+    )
 
 
 @pytest.fixture
@@ -66,7 +68,9 @@ def dispatcher(outbox: Outbox) -> Iterator[Dispatcher]:
 
 def _queue(outbox: Outbox, target: str, payload: bytes = b'{"n": 1}') -> int:
     delivery = outbox.enqueue(
-        DeliveryDraft(tenant_id="acme", channel="webhook", target=target, payload=payload)
+        DeliveryDraft(
+            tenant_id="acme", channel="webhook", target=target, payload=payload
+        )
     )
     assert delivery is not None and delivery.id is not None
     return delivery.id
@@ -83,7 +87,9 @@ def _attempts(db: Database, delivery_id: int) -> list[Attempt]:
     with db.session() as session:
         return list(
             session.execute(
-                select(Attempt).where(Attempt.delivery_id == delivery_id).order_by(Attempt.id)
+                select(Attempt)
+                .where(Attempt.delivery_id == delivery_id)
+                .order_by(Attempt.id)
             ).scalars()
         )
 
@@ -123,7 +129,9 @@ def test_failing_receiver_gets_attempts_on_schedule_then_dead_letter_then_replay
     assert sum(peer.accepted.values()) == 1
 
 
-def test_retry_after_from_receiver_postpones_next_attempt(db, outbox, dispatcher, clock, receiver):
+def test_retry_after_from_receiver_postpones_next_attempt(
+    db, outbox, dispatcher, clock, receiver
+):
     peer, target = receiver
     peer.replies = [Reply(status=429, headers={"Retry-After": "600"})]
     delivery_id = _queue(outbox, target)
@@ -148,9 +156,13 @@ def test_gone_receiver_makes_a_dead_letter_at_once(db, outbox, dispatcher, recei
     assert "410" in delivery.last_error
 
 
-def test_redirect_is_a_failed_attempt_and_not_followed(db, outbox, dispatcher, receiver):
+def test_redirect_is_a_failed_attempt_and_not_followed(
+    db, outbox, dispatcher, receiver
+):
     peer, target = receiver
-    peer.replies = [Reply(status=302, headers={"Location": "http://127.0.0.1:9/elsewhere"})]
+    peer.replies = [
+        Reply(status=302, headers={"Location": "http://127.0.0.1:9/elsewhere"})
+    ]
     delivery_id = _queue(outbox, target)
 
     dispatcher.run_once()
@@ -160,7 +172,9 @@ def test_redirect_is_a_failed_attempt_and_not_followed(db, outbox, dispatcher, r
     assert "not followed" in _attempts(db, delivery_id)[0].error
 
 
-def test_expired_lease_counts_as_attempt_so_a_poison_delivery_ends_dead(db, outbox, clock):
+def test_expired_lease_counts_as_attempt_so_a_poison_delivery_ends_dead(
+    db, outbox, clock
+):
     delivery_id = _queue(outbox, "http://127.0.0.1:9/never-called")
 
     for _ in range(len(SVIX_SCHEDULE)):
@@ -188,7 +202,9 @@ def test_private_target_is_refused_unless_allowed(db, clock, tmp_path: Path):
     assert "private or reserved" in delivery.last_error
 
 
-def test_manual_retry_of_dead_letter_gives_one_more_attempt(db, outbox, dispatcher, receiver):
+def test_manual_retry_of_dead_letter_gives_one_more_attempt(
+    db, outbox, dispatcher, receiver
+):
     peer, target = receiver
     peer.replies = [Reply(status=400, body="bad field")]
     delivery_id = _queue(outbox, target)

@@ -1,4 +1,4 @@
-"""Several worker processes share one PostgreSQL outbox without sending anything twice."""
+"""Worker processes share one PostgreSQL outbox without sending anything twice."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ def test_two_workers_on_postgres_deliver_500_each_exactly_once(
     logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
     workers = [start_gateway("worker", config, log) for log in logs]
     try:
-        wait_until(lambda: all(_log_says(log, "dispatcher_started") for log in logs), 60)
+        wait_until(
+            lambda: all(_log_says(log, "dispatcher_started") for log in logs), 60
+        )
         with hub.db.session() as session:
             for number in range(DELIVERIES):
                 hub.outbox.add(
@@ -70,7 +72,9 @@ def test_two_workers_on_postgres_deliver_500_each_exactly_once(
     assert len(peer.requests) == DELIVERIES
     with hub.db.session() as session:
         by_worker = dict(
-            session.execute(select(Attempt.worker, func.count()).group_by(Attempt.worker)).all()
+            session.execute(
+                select(Attempt.worker, func.count()).group_by(Attempt.worker)
+            ).all()
         )
     assert sum(by_worker.values()) == DELIVERIES
     assert len(by_worker) == 2, f"both workers should have taken work: {by_worker}"

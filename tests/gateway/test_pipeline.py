@@ -1,4 +1,4 @@
-"""The shared path: intake is idempotent, bad requisitions are held, orders are bound."""
+"""The shared path: idempotent intake, bad requisitions held, orders bound."""
 
 from __future__ import annotations
 
@@ -34,10 +34,21 @@ def _record(hub: Hub, external_id: str = "ЗК-000123", revision: str = "1", **c
         "number": "000123",
         "document_date": "2026-02-10",
         "lines": [
-            {"article": "1034567", "quantity": "10", "unit_code": "796",
-             "expected_price": "245,50", "vat_rate": "22"},
-            {"client_item_code": "БУМ-A4", "article": "221133", "quantity": "5",
-             "unit_code": "778", "expected_price": "390.00", "vat_rate": "22"},
+            {
+                "article": "1034567",
+                "quantity": "10",
+                "unit_code": "796",
+                "expected_price": "245,50",
+                "vat_rate": "22",
+            },
+            {
+                "client_item_code": "БУМ-A4",
+                "article": "221133",
+                "quantity": "5",
+                "unit_code": "778",
+                "expected_price": "390.00",
+                "vat_rate": "22",
+            },
         ],
     }
     body.update(changes)
@@ -90,8 +101,9 @@ def test_same_source_record_ten_times_yields_one_requisition(hub):
 
 def test_concurrent_twins_yield_one_requisition(hub):
     with ThreadPoolExecutor(max_workers=8) as pool:
-        outcomes = list(pool.map(lambda _: hub.pipeline.receive(_record(hub)).outcome,
-                                 range(16)))
+        outcomes = list(
+            pool.map(lambda _: hub.pipeline.receive(_record(hub)).outcome, range(16))
+        )
 
     assert sorted(outcomes).count("created") == 1
     assert _count(hub, Requisition) == 1
@@ -154,7 +166,9 @@ def test_newer_revision_replaces_lines_and_older_one_is_stale(hub):
     with hub.db.session() as session:
         lines = session.execute(select(RequisitionLine)).scalars().all()
         requisition = session.get(Requisition, first.requisition_id)
-    assert [(line.article, line.quantity) for line in lines] == [("777", Decimal("1.000"))]
+    assert [(line.article, line.quantity) for line in lines] == [
+        ("777", Decimal("1.000"))
+    ]
     assert requisition.revision == "3"
 
 
@@ -178,13 +192,20 @@ def test_ready_requisition_becomes_one_order_with_vat_per_line(hub):
 
     with hub.db.session() as session:
         order = session.execute(select(Order)).scalar_one()
-        lines = session.execute(select(OrderLine).order_by(OrderLine.line_no)).scalars().all()
+        lines = (
+            session.execute(select(OrderLine).order_by(OrderLine.line_no))
+            .scalars()
+            .all()
+        )
         requisition = session.get(Requisition, intake.requisition_id)
     assert submitter.calls == 1
     assert requisition.state == "ordered"
     assert order.status == "submitted"
     assert [line.vat_rate for line in lines] == ["22", "22"]
-    assert [line.net_amount for line in lines] == [Decimal("2455.00"), Decimal("1950.00")]
+    assert [line.net_amount for line in lines] == [
+        Decimal("2455.00"),
+        Decimal("1950.00"),
+    ]
     assert [line.vat_amount for line in lines] == [Decimal("540.10"), Decimal("429.00")]
     assert order.total == Decimal("5374.10")
     assert order.vat_total == sum(line.vat_amount for line in lines)
@@ -240,9 +261,11 @@ def test_events_queue_their_deliveries_in_the_same_transaction(hub):
 
     with hub.db.session() as session:
         events = session.execute(select(Event.type).order_by(Event.id)).scalars().all()
-        deliveries = session.execute(
-            select(Delivery.event_type).order_by(Delivery.id)
-        ).scalars().all()
+        deliveries = (
+            session.execute(select(Delivery.event_type).order_by(Delivery.id))
+            .scalars()
+            .all()
+        )
     assert events == ["requisition.received", "order.submitted"]
     assert deliveries == events
 

@@ -10,8 +10,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_gateway(command: str, config: Path, log_file: Path, *args: str) -> subprocess.Popen:
-    """``komus-gateway COMMAND --config CONFIG`` in its own process, logging to a file."""
+def start_gateway(
+    command: str, config: Path, log_file: Path, *args: str
+) -> subprocess.Popen:
+    """``komus-gateway COMMAND --config CONFIG`` in its own process, logging to file."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     handle = log_file.open("ab")
     return subprocess.Popen(

@@ -1,4 +1,4 @@
-"""Real HTTP servers on loopback for tests: the gateway itself and the peers it talks to."""
+"""Real HTTP servers on loopback: the gateway itself and the peers it talks to."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def free_port() -> int:
 def serve(app: Any, port: int | None = None) -> Iterator[str]:
     """Run an ASGI app with uvicorn in a thread; yields its base URL."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -40,7 +42,7 @@ def serve(app: Any, port: int | None = None) -> Iterator[str]:
 
 
 def wait_until(condition: Any, timeout: float = 30.0, interval: float = 0.05) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail the test on timeout."""
+    """Poll ``condition`` until it returns something truthy; fail on timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
