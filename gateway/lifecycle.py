@@ -246,3 +246,28 @@ def _status_of(lines: list[LineProgress]) -> OrderStatus | None:
 
 def _due(line: LineProgress) -> Decimal:
     return line.ordered if line.confirmed is None else line.confirmed
+
+
+def path_to(current: OrderStatus, target: OrderStatus) -> list[OrderStatus] | None:
+    """The allowed steps from ``current`` to ``target``, ``target`` included.
+
+    A poll can miss states: an order seen submitted and then paid went through
+    confirmed and invoiced. Forward progress is walked through its missing
+    steps; an ending (cancelled, rejected) must be reachable directly, so that
+    no step is invented on the way to it. None when there is no such path.
+    """
+    if current == target:
+        return []
+    if target in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+        return [target] if can_transition(current, target) else None
+    queue: list[list[OrderStatus]] = [[current]]
+    seen = {current}
+    while queue:
+        route = queue.pop(0)
+        onward = [s for s in TRANSITIONS[route[-1]] if s in _PROGRESS and s not in seen]
+        for step in sorted(onward, key=_PROGRESS.__getitem__):
+            if step == target:
+                return [*route[1:], step]
+            seen.add(step)
+            queue.append([*route, step])
+    return None
