@@ -1,4 +1,4 @@
-"""Tenant walls: another tenant's records look exactly like records that do not exist."""
+"""Tenant walls: another tenant's records look just like records that do not exist."""
 
 from __future__ import annotations
 
@@ -26,6 +26,6 @@ def fetch_visible(
 def within_tenant(
     query: Select[Any], column: Any, caller: Caller, requested: str | None
 ) -> Select[Any]:
-    """Limit a listing to the caller's tenant, or to the one an all-tenant token asks."""
+    """Limit a listing to the caller's tenant, or the one an all-tenant token asks."""
     tenant = caller.tenant_filter(requested)
     return query if tenant is None else query.where(column == tenant)

@@ -10,6 +10,16 @@ from fastapi import Response
 
 MAX_FILENAME_CHARS = 200
 _UNSAFE = re.compile(r'[<>:"/\\|?*;]')
+EXTENSIONS = {
+    "application/json": ".json",
+    "application/xml": ".xml",
+    "text/xml": ".xml",
+    "text/plain": ".txt",
+    "text/csv": ".csv",
+    "application/pdf": ".pdf",
+    "application/zip": ".zip",
+}
+"""For payloads stored without a file name; the platform's tables disagree on some."""
 _SPACES = re.compile(r"\s+")
 _RFC5987_EXTRA_SAFE = "!#$&+^`|"
 """attr-char besides letters, digits and ``-._~``, which ``quote`` keeps anyway."""
@@ -30,14 +40,28 @@ def sanitise_filename(name: str, fallback: str = "download") -> str:
 
 
 def content_disposition(filename: str, fallback: str = "download") -> str:
-    """``attachment`` with an ASCII ``filename`` and the exact one in ``filename*``."""
+    """``attachment`` with the exact name in ``filename*`` (RFC 5987, UTF-8).
+
+    Old clients read ``filename``: the name itself when it is ASCII, else the
+    fallback with the name's extension.
+    """
     name = sanitise_filename(filename, fallback)
-    ascii_name = (
-        unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    )
-    ascii_name = sanitise_filename(ascii_name.replace("%", "_"), fallback)
+    plain = _ascii_name(name, fallback)
     encoded = quote(name, safe=_RFC5987_EXTRA_SAFE)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}"
+
+
+def _ascii_name(name: str, fallback: str) -> str:
+    if name.isascii():
+        return name.replace("%", "_")
+    extension = name.rpartition(".")[2] if "." in name else ""
+    if extension.isascii() and extension.isalnum():
+        return f"{fallback}.{extension}"
+    return fallback
+
+
+def extension_for(content_type: str) -> str:
+    return EXTENSIONS.get(content_type.split(";")[0].strip().lower(), "")
 
 
 def download(content: bytes, content_type: str, filename: str) -> Response:

@@ -21,7 +21,7 @@ def write_audit(
     tenant_id: str | None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Add an entry in the caller's transaction, so it stands or falls with the change."""
+    """Add an entry in the caller's transaction: it stands or falls with the change."""
     session.add(
         AuditEntry(
             at=hub.clock.now(),

@@ -28,6 +28,7 @@ log = structlog.get_logger(__name__)
 Role = Literal["viewer", "manager", "integrator", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "manager", "integrator", "admin")
 """Lowest first."""
+_RANKS = {role: place for place, role in enumerate(ROLES)}
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 """``last_used_at`` is written at most this often, so reads do not all become writes."""
@@ -70,7 +71,7 @@ class Caller:
 
 def rank(role: str) -> int:
     """A role's place in the order; an unknown role ranks below every real one."""
-    return ROLES.index(role) if role in ROLES else -1  # type: ignore[arg-type]
+    return _RANKS.get(role, -1)
 
 
 def unauthenticated(message: str, *, invalid: bool) -> ApiError:
@@ -89,6 +90,7 @@ async def current_caller(
         )
     caller = await run_in_threadpool(caller_for, hub, credentials.credentials)
     if caller is None:
+        log.warning("api_token_refused", path=request.url.path)
         raise unauthenticated("the API token is unknown or revoked", invalid=True)
     request.state.tenant = caller.tenant_id
     request.state.token_id = caller.token_id

@@ -1,4 +1,4 @@
-"""Reading a request body ourselves: capped in size, and JSON with a readable verdict."""
+"""Reading a request body ourselves: capped in size, parsed with a readable verdict."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import Request
 
 from gateway.api.error_responses import ApiError
-
 
 _JSON_KINDS = {
     list: "array",
@@ -64,4 +63,4 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _too_large(limit: int) -> ApiError:
-    return ApiError(413, f"the body is larger than the {limit} bytes this gateway takes")
+    return ApiError(413, f"the body is larger than the {limit} bytes the gateway takes")

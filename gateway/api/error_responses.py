@@ -7,6 +7,7 @@ a requisition cannot be ordered).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -137,23 +138,22 @@ async def _retryable(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    summary, fields = field_errors(exc.errors())
+    return error_response(422, "invalid_request", summary, details={"fields": fields})
+
+
+def field_errors(errors: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
+    """Pydantic's errors as a one-line summary and a list of located fields."""
     fields = [
         {
             "location": [str(part) for part in error.get("loc", ())],
             "message": error.get("msg", ""),
             "type": error.get("type", ""),
         }
-        for error in exc.errors()
+        for error in errors
     ]
-    summary = "; ".join(
-        f"{'.'.join(field['location'])}: {field['message']}" for field in fields
-    )
-    return error_response(
-        422,
-        "invalid_request",
-        f"the request does not match the API: {summary}",
-        details={"fields": fields},
-    )
+    located = "; ".join(f"{'.'.join(f['location'])}: {f['message']}" for f in fields)
+    return f"the request does not match the API: {located}", fields
 
 
 async def _http_exception(_request: Request, exc: Exception) -> JSONResponse:

@@ -31,5 +31,12 @@ def contains(column: Any, text: str) -> ColumnElement[bool]:
     SQLite folds the case of ASCII letters only, so Cyrillic text matches there only in
     the case it was written in; PostgreSQL folds both.
     """
+    # TODO(search): fold Cyrillic case on SQLite too, e.g. a Python casefold function
+    # registered on each connection in store/database.py.
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def equal_to(wanted: dict[Any, Any]) -> list[ColumnElement[bool]]:
+    """``column == value`` for each filter the caller gave, skipping the absent ones."""
+    return [column == value for column, value in wanted.items() if value is not None]

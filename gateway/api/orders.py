@@ -60,7 +60,7 @@ def list_orders(
 ) -> Page[OrderSummary]:
     """Newest first."""
     if total_min is not None and total_max is not None and total_min > total_max:
-        raise ValidationFailed([f"total_min {total_min} is above total_max {total_max}"])
+        raise ValidationFailed([f"total_min {total_min} exceeds total_max {total_max}"])
     query = within_tenant(select(Order), Order.tenant_id, caller, tenant)
     query = query.where(*created_between(Order.created_at, date_from, date_to))
     if status:

@@ -42,31 +42,43 @@ class RequestLog:
         request_id = request_id_of(scope)
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
-        status = 500
-        started = time.perf_counter()
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
-            await send(message)
-
         context = {
             "request_id": request_id,
             "method": scope["method"],
             "path": scope["path"],
         }
+        status = 500
+        started = time.perf_counter()
+        written = False
+
+        def write_line() -> None:
+            nonlocal written
+            if written:
+                return
+            written = True
+            write = log.debug if scope["path"] in QUIET_PATHS else log.info
+            write(
+                "http_request",
+                **context,
+                tenant=state.get("tenant"),
+                token_id=state.get("token_id"),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+
+        async def send_logged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+            elif message["type"] == "http.response.body" and not message.get(
+                "more_body", False
+            ):
+                write_line()  # before the client has it all, so the line comes first
+            await send(message)
+
         with structlog.contextvars.bound_contextvars(**context, tenant=None):
             try:
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, receive, send_logged)
             finally:
-                write = log.debug if scope["path"] in QUIET_PATHS else log.info
-                write(
-                    "http_request",
-                    **context,
-                    tenant=state.get("tenant"),
-                    token_id=state.get("token_id"),
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                )
+                write_line()

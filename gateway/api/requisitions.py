@@ -13,7 +13,11 @@ from gateway.api.dependencies import get_hub
 from gateway.api.error_responses import ERROR_RESPONSES
 from gateway.api.filters import contains, created_between
 from gateway.api.paging import Page, Paging, paginate
-from gateway.api.schemas import RequisitionDetail, RequisitionLineOut, RequisitionSummary
+from gateway.api.schemas import (
+    RequisitionDetail,
+    RequisitionLineOut,
+    RequisitionSummary,
+)
 from gateway.hub import Hub
 from gateway.store.tables import Order, Requisition, RequisitionLine
 

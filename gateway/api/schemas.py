@@ -78,13 +78,13 @@ class RequisitionDetail(RequisitionSummary):
     lines: list[RequisitionLineOut]
 
 
-class IntakeOut(BaseModel):
+class IntakeOut(Out):
     """What became of a posted requisition."""
 
     message_id: int | None
     requisition_id: int | None
     outcome: str = Field(
-        description="created, updated, duplicate, stale, cancelled, after_order or failed"
+        description="created, updated, duplicate, stale, cancelled, after_order, failed"
     )
     state: str | None = Field(description="the requisition's state: received, held, …")
     problems: list[str] = Field(description="why it is held or failed, one per line")

@@ -34,7 +34,7 @@ class TokenIn(BaseModel):
 
 
 async def token_manager(caller: Caller = Depends(require("admin"))) -> Caller:
-    """Admins of all tenants only: a tenant's admin could otherwise mint wider tokens."""
+    """All-tenant admins only: a tenant's admin could otherwise mint wider tokens."""
     if caller.tenant_id is not None:
         raise PermissionDenied("managing tokens needs an all-tenant admin token")
     return caller
@@ -74,7 +74,12 @@ def create_token(
             tenant_id=token.tenant_id,
             details={"name": token.name, "role": token.role},
         )
-    log.info("token_created", token_id=token.id, role=token.role, tenant=token.tenant_id)
+    log.info(
+        "token_created",
+        token_id=token.id,
+        role=token.role,
+        token_tenant=token.tenant_id,
+    )
     return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=secret)
 
 
@@ -111,5 +116,5 @@ def revoke_token(
                 details={"name": token.name},
             )
     if newly_revoked:
-        log.info("token_revoked", token_id=token_id, tenant=token.tenant_id)
+        log.info("token_revoked", token_id=token_id, token_tenant=token.tenant_id)
     return TokenOut.model_validate(token)
