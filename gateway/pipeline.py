@@ -188,6 +188,30 @@ class Pipeline:
             assert message.id is not None
             return message.id
 
+    def keep_refused(self, record: SourceRecord, reason: str) -> int:
+        """Keep a payload no reader could make sense of, as a failed message.
+
+        Such a payload identifies no document, so it carries no dedupe key.
+        """
+        message_id = self.store_message(record)
+        with self.db.session() as session:
+            message = session.get(Message, message_id)
+            assert message is not None
+            message.state = "failed"
+            message.error = reason
+            message.external_id = record.external_id or None
+            message.dedupe_key = None
+            message.updated_at = self.clock.now()
+        MESSAGES.labels(record.channel, "in", "failed").inc()
+        log.warning(
+            "payload_refused",
+            tenant=record.tenant_id,
+            channel=record.channel,
+            message_id=message_id,
+            reason=reason,
+        )
+        return message_id
+
     def receive(self, record: SourceRecord, *, message_id: int | None = None) -> Intake:
         """Store, map, validate and keep one record; never raises for bad content."""
         tenant = self.tenant(record.tenant_id)

@@ -84,7 +84,7 @@ def record_from_json(
         tenant_id=tenant_id,
         channel=channel,
         external_id=str(body["external_id"]),
-        revision=str(body.get("revision") or ""),
+        revision="" if body.get("revision") is None else str(body["revision"]),
         payload=payload,
         content_type="application/json",
         fields=fields,

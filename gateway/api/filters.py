@@ -28,11 +28,8 @@ def created_between(
 def contains(column: Any, text: str) -> ColumnElement[bool]:
     """Case-insensitive substring match with ``%`` and ``_`` taken literally.
 
-    SQLite folds the case of ASCII letters only, so Cyrillic text matches there only in
-    the case it was written in; PostgreSQL folds both.
+    On SQLite the store registers a Unicode ``lower`` so Cyrillic folds there too.
     """
-    # TODO(search): fold Cyrillic case on SQLite too, e.g. a Python casefold function
-    # registered on each connection in store/database.py.
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.ilike(f"%{escaped}%", escape="\\")
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 import structlog
 
 from gateway.hub import Hub
-from gateway.metrics import MESSAGES
 from gateway.pipeline import checksum
 from gateway.records import SourceRecord
-from gateway.store.tables import Message
 
 log = structlog.get_logger(__name__)
 
@@ -37,24 +35,7 @@ def keep_refused(
         payload=payload,
         content_type=content_type[:CONTENT_TYPE_CHARS],
     )
-    message_id = hub.pipeline.store_message(record)
-    with hub.db.session() as session:
-        message = session.get(Message, message_id)
-        assert message is not None
-        message.state = "failed"
-        message.error = reason
-        message.external_id = external_id
-        message.dedupe_key = None  # it identifies no document, so it dedupes nothing
-        message.updated_at = hub.clock.now()
-    MESSAGES.labels(channel, "in", "failed").inc()
-    log.warning(
-        "payload_refused",
-        tenant=tenant_id,
-        channel=channel,
-        message_id=message_id,
-        reason=reason,
-    )
-    return message_id
+    return hub.pipeline.keep_refused(record, reason)
 
 
 def log_unattributed(channel: str, payload: bytes, reason: str) -> None:

@@ -70,6 +70,10 @@ class Database:
         self.engine.dispose()
 
 
+def _fold(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _alembic_config() -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -97,5 +101,8 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's own lower() folds ASCII only; ILIKE compiles to lower() LIKE lower(),
+        # so Cyrillic search needs Python's case folding.
+        dbapi_connection.create_function("lower", 1, _fold, deterministic=True)
 
     return engine

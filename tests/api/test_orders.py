@@ -153,6 +153,14 @@ def test_text_search_finds_a_line_name_and_a_requisition_id(
     assert ids(by_requisition) == [orders["pens"]]
 
 
+def test_text_search_ignores_cyrillic_case(api: Api, orders: dict[str, int]) -> None:
+    acme = api.as_("viewer", "acme")
+
+    answer = acme.get("/orders", params={"q": "сТЕПЛЕР"})
+
+    assert ids(answer) == [orders["stapler"]]
+
+
 def test_text_search_takes_percent_literally(api: Api, orders: dict[str, int]) -> None:
     acme = api.as_("viewer", "acme")
 
