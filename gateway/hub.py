@@ -112,7 +112,7 @@ class Hub:
     def _build_scheduler(self) -> Scheduler:
         settings = self.settings.scheduler
         scheduler = Scheduler(self.db, settings)
-        # Every node dispatches: claims with SKIP LOCKED keep them apart.
+        # Every node dispatches: claims with SKIP LOCKED keep the nodes apart.
         scheduler.add(
             PeriodicJob(
                 "dispatch",
@@ -121,9 +121,13 @@ class Hub:
                 singleton=False,
             )
         )
+        # Submission locks each requisition while it is sent, so every node may run it.
         scheduler.add(
             PeriodicJob(
-                "submit", settings.dispatch_interval_seconds, self.pipeline.submit_ready
+                "submit",
+                settings.dispatch_interval_seconds,
+                self.pipeline.submit_ready,
+                singleton=False,
             )
         )
         scheduler.add(
@@ -138,22 +142,15 @@ class Hub:
         return scheduler
 
     def run_worker(self, stop: threading.Event) -> None:
-        """Dispatch without the HTTP server; singleton jobs run under their locks."""
-        self.start(scheduler=False)
-        scheduler = Scheduler(self.db, self.settings.scheduler)
-        scheduler.add(
-            PeriodicJob(
-                "housekeeping",
-                self.settings.scheduler.housekeeping_interval_seconds,
-                self.housekeeping,
-            )
-        )
-        self.scheduler = scheduler
-        scheduler.start()
+        """Every job ``serve`` runs, without the HTTP server: a node for scaling out.
+
+        Dispatch and submission claim their work row by row, so any number of workers
+        share them; singleton jobs run on one node at a time under their locks.
+        """
+        self.start(scheduler=True)
+        log.info("worker_started", connectors=self.connectors)
         try:
-            self.dispatcher.run_forever(
-                stop, idle_seconds=self.settings.scheduler.dispatch_interval_seconds
-            )
+            stop.wait()
         finally:
             self.stop()
 

@@ -38,6 +38,7 @@ from gateway.money import line_amounts, parse_vat_rate, sum_lines, vat_rate_for
 from gateway.outbox import DeliveryDraft, Outbox
 from gateway.records import RequisitionDraft, SourceRecord
 from gateway.store.database import Database
+from gateway.store.locks import try_lock
 from gateway.store.tables import (
     Binding,
     Event,
@@ -476,9 +477,15 @@ class Pipeline:
                 .scalars()
                 .all()
             )
-        return sum(1 for requisition_id in ready if self.submit(requisition_id))
+        submitted = 0
+        for requisition_id in ready:
+            with try_lock(self.db, f"submit:{requisition_id}") as held:
+                if held and self.submit(requisition_id):
+                    submitted += 1
+        return submitted
 
     def submit(self, requisition_id: int) -> bool:
+        """Order one requisition; False when it is not ready or was not ordered now."""
         assert self.submitter is not None
         with self.db.session() as session:
             requisition = session.get(Requisition, requisition_id)
@@ -506,7 +513,14 @@ class Pipeline:
             self._set_requisition(requisition_id, "rejected", [str(error)])
             bound.error("requisition_rejected", error=str(error))
             return False
-        order_id = self._open_order(requisition, submitted)
+        try:
+            order_id = self._open_order(requisition, submitted)
+        except IntegrityError:
+            # Another node ordered it meanwhile; Komus answered both with one order.
+            bound.warning(
+                "order_already_bound", komus_order_id=submitted.komus_order_id
+            )
+            return False
         bound.info(
             "order_submitted",
             order_id=order_id,

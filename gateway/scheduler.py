@@ -7,7 +7,6 @@ dies its connection closes and the lock goes with it.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,14 +26,9 @@ from sqlalchemy import Connection
 from gateway.config import SchedulerSettings
 from gateway.metrics import JOB_RUNS
 from gateway.store.database import Database
+from gateway.store.locks import advisory_key
 
 log = structlog.get_logger(__name__)
-
-
-def advisory_key(name: str) -> int:
-    """A stable signed 64-bit key for ``pg_try_advisory_lock`` from a job name."""
-    digest = hashlib.sha1(f"komus-gateway:{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 @dataclass

@@ -1,0 +1,40 @@
+"""Named advisory locks: on PostgreSQL real ones, elsewhere always granted.
+
+SQLite serialises writers itself and a SQLite gateway runs on one node, so there the
+lock only documents intent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from gateway.store.database import Database
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for ``pg_try_advisory_lock`` from a name."""
+    digest = hashlib.sha1(f"komus-gateway:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@contextmanager
+def try_lock(db: Database, name: str) -> Iterator[bool]:
+    """Hold the lock ``name`` for the block if nobody else does; yields whether held."""
+    if not db.is_postgres:
+        yield True
+        return
+    key = advisory_key(name)
+    with db.engine.connect() as connection:
+        held = bool(
+            connection.exec_driver_sql(
+                "SELECT pg_try_advisory_lock(%s)", (key,)
+            ).scalar()
+        )
+        try:
+            yield held
+        finally:
+            if held:
+                connection.exec_driver_sql("SELECT pg_advisory_unlock(%s)", (key,))
+            connection.commit()
