@@ -38,7 +38,7 @@ from gateway.money import line_amounts, parse_vat_rate, sum_lines, vat_rate_for
 from gateway.outbox import DeliveryDraft, Outbox
 from gateway.records import RequisitionDraft, SourceRecord
 from gateway.store.database import Database
-from gateway.store.locks import try_lock
+from gateway.store.locks import locked_session, try_lock
 from gateway.store.tables import (
     Binding,
     Event,
@@ -49,11 +49,13 @@ from gateway.store.tables import (
     Requisition,
     RequisitionLine,
 )
-from gateway.validation import problems_of
+from gateway.validation import problems_of, storable
 
 log = structlog.get_logger(__name__)
 
 OPEN_REQUISITION_STATES = ("received", "held")
+MAX_EXTERNAL_ID = 255
+MAX_REVISION = 64
 
 
 class InboundMapper(Protocol):
@@ -129,8 +131,25 @@ def checksum(payload: bytes) -> str:
 
 
 def revision_order(revision: str) -> tuple[int, Any]:
-    """Numeric revisions compare as numbers, anything else as text."""
-    return (0, int(revision)) if revision.isdigit() else (1, revision)
+    """Numeric revisions compare as numbers, anything else as text; none is oldest."""
+    if not revision:
+        return (0, 0)
+    if revision.isascii() and revision.isdigit():
+        return (1, int(revision))
+    return (2, revision)
+
+
+def identity_problem(record: SourceRecord) -> str | None:
+    """What makes a record impossible to identify, so that it cannot be kept apart."""
+    if not record.external_id.strip():
+        return "the document has no id (external_id is empty)"
+    if record.external_id != record.external_id.strip():
+        return f"the document id {record.external_id!r} has spaces around it"
+    if len(record.external_id) > MAX_EXTERNAL_ID:
+        return f"the document id is longer than {MAX_EXTERNAL_ID} characters"
+    if len(record.revision) > MAX_REVISION:
+        return f"the revision is longer than {MAX_REVISION} characters"
+    return None
 
 
 class Pipeline:
@@ -225,6 +244,10 @@ class Pipeline:
             external_id=record.external_id,
             revision=record.revision,
         )
+        if problem := identity_problem(record):
+            bound.warning("record_unidentifiable", problem=problem)
+            self._finish_message(message_id, "failed", problem, None)
+            return Intake(message_id, "failed", problems=[problem])
         mapper = self.mapper_for(tenant, record.channel)
         try:
             draft = mapper.to_requisition(tenant, record)
@@ -235,9 +258,12 @@ class Pipeline:
 
         try:
             intake = self._keep(tenant, record, draft, message_id, mapper.version)
-        except IntegrityError:
-            # A twin of this record was stored by another request at the same moment.
-            intake = self._duplicate_of(record, message_id)
+        except Exception as error:
+            # The payload stays in the log with what went wrong, ready for replay.
+            bound.exception("intake_failed")
+            reason = f"internal error while keeping the requisition: {error!r}"
+            self._finish_message(message_id, "failed", reason[:2000], mapper.version)
+            raise
         self._finish_message(
             message_id,
             intake.state
@@ -265,8 +291,10 @@ class Pipeline:
         mapping_version: str,
     ) -> Intake:
         problems = problems_of(draft, tenant)
+        draft = storable(draft)
         now = self.clock.now()
-        with self.db.session() as session:
+        lock = f"requisition:{record.tenant_id}:{record.channel}:{record.external_id}"
+        with locked_session(self.db, lock) as session:
             binding = session.execute(
                 select(Binding).where(
                     Binding.tenant_id == record.tenant_id,
@@ -405,21 +433,6 @@ class Pipeline:
             },
             requisition_id=requisition.id,
         )
-
-    def _duplicate_of(self, record: SourceRecord, message_id: int) -> Intake:
-        with self.db.session() as session:
-            requisition = session.execute(
-                select(Requisition).where(
-                    Requisition.tenant_id == record.tenant_id,
-                    Requisition.channel == record.channel,
-                    Requisition.external_id == record.external_id,
-                )
-            ).scalar_one_or_none()
-        if requisition is None:
-            raise RetryableError(
-                "a concurrent intake of the same record did not commit"
-            )
-        return Intake(message_id, "duplicate", requisition.id, requisition.state)
 
     def _finish_message(
         self,

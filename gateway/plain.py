@@ -6,7 +6,7 @@ The ``PlainMapper`` is also what a channel uses until an integrator gives it a m
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -60,7 +60,7 @@ class PlainMapper:
             cost_center=_text(fields.get("cost_center")),
             comment=_text(fields.get("comment")),
             currency=_text(fields.get("currency")) or "RUB",
-            cancelled=bool(fields.get("cancelled", False)),
+            cancelled=_flag(fields.get("cancelled"), "cancelled", problems),
             problems=problems,
         )
 
@@ -77,6 +77,8 @@ def read_json_message(message: Message) -> list[SourceRecord]:
 def record_from_json(
     tenant_id: str, channel: str, body: dict[str, Any], payload: bytes
 ) -> SourceRecord:
+    if not isinstance(body, dict) or body.get("external_id") in (None, ""):
+        raise FinalError("the body is not a requisition: it has no external_id")
     fields = {
         k: v for k, v in body.items() if k not in ("external_id", "revision", "lines")
     }
@@ -88,7 +90,7 @@ def record_from_json(
         payload=payload,
         content_type="application/json",
         fields=fields,
-        lines=list(body.get("lines") or []),
+        lines=[line for line in body.get("lines") or [] if isinstance(line, dict)],
     )
 
 
@@ -97,41 +99,58 @@ def _default_address(tenant: TenantSettings) -> str | None:
 
 
 def _text(value: Any) -> str | None:
-    if value is None:
+    if value is None or isinstance(value, (dict, list)):
         return None
     text = str(value).strip()
     return text or None
+
+
+def _flag(value: Any, where: str, problems: list[str]) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    problems.append(f"{where}: must be true or false, got {str(value)[:40]!r}")
+    return False
 
 
 def _convert(
     convert: Any, value: Any, where: str, problems: list[str]
 ) -> Decimal | None:
     if value is None or value == "":
+        if where.endswith(": quantity"):
+            problems.append(f"{where} is missing")
+        return None
+    if isinstance(value, (bool, dict, list)):
+        problems.append(f"{where}: {str(value)[:40]!r} is not a number")
         return None
     if isinstance(value, float):
         value = repr(value)
     try:
         return convert(value)
     except (TypeError, ValueError) as exc:
-        problems.append(f"{where}: {exc}")
+        problems.append(f"{where}: {str(exc)[:200]}")
         return None
 
 
 def _integer(value: Any, default: int, where: str, problems: list[str]) -> int:
     if value is None:
         return default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        problems.append(f"{where}: {value!r} is not a whole number")
-        return default
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
+    problems.append(f"{where}: {text[:40]!r} is not a whole number")
+    return default
 
 
 def _date(value: Any, problems: list[str]) -> date | None:
     if value is None or value == "":
         return None
+    text = str(value).strip()
     try:
-        return date.fromisoformat(str(value)[:10])
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text).date()
     except ValueError:
-        problems.append(f"document_date: {value!r} is not a date like 2026-03-31")
+        problems.append(f"document_date: {text[:40]!r} is not a date like 2026-03-31")
         return None

@@ -10,6 +10,9 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import text
+from sqlmodel import Session
+
 from gateway.store.database import Database
 
 
@@ -38,3 +41,22 @@ def try_lock(db: Database, name: str) -> Iterator[bool]:
             if held:
                 connection.exec_driver_sql("SELECT pg_advisory_unlock(%s)", (key,))
             connection.commit()
+
+
+@contextmanager
+def locked_session(db: Database, name: str) -> Iterator[Session]:
+    """A session that writes alone for ``name``, from its first read to its commit.
+
+    Read-then-write work (is this revision newer than the stored one?) must not
+    interleave with a twin. PostgreSQL takes a transaction-level advisory lock on
+    the name; SQLite starts the transaction with ``BEGIN IMMEDIATE``, since its
+    driver otherwise begins only at the first write, after the reads.
+    """
+    with db.session() as session:
+        if db.is_postgres:
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)}
+            )
+        else:
+            session.execute(text("BEGIN IMMEDIATE"))
+        yield session

@@ -280,3 +280,100 @@ def test_replay_runs_a_stored_message_through_the_path_again(hub):
     with hub.db.session() as session:
         copy = session.get(Message, intakes[0].message_id)
     assert copy.replay_of == original.message_id
+
+
+def test_concurrent_revisions_end_with_the_newest(hub):
+    records = [
+        _record(hub, revision=str(n), lines=[{"article": "123", "quantity": str(n)}])
+        for n in range(1, 21)
+    ]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(hub.pipeline.receive, records))
+
+    with hub.db.session() as session:
+        requisition = session.execute(select(Requisition)).scalar_one()
+        quantities = session.execute(select(RequisitionLine.quantity)).scalars().all()
+    assert requisition.revision == "20"
+    assert quantities == [Decimal("20.000")]
+
+
+def test_repeated_line_numbers_are_held_and_every_line_kept(hub):
+    record = _record(
+        hub,
+        lines=[
+            {"line_no": 1, "article": "1", "quantity": "1"},
+            {"line_no": 1, "article": "2", "quantity": "2"},
+        ],
+    )
+
+    intake = hub.pipeline.receive(record)
+
+    assert intake.state == "held"
+    assert "line 1: line number used twice" in intake.problems
+    with hub.db.session() as session:
+        articles = (
+            session.execute(
+                select(RequisitionLine.article).order_by(RequisitionLine.line_no)
+            )
+            .scalars()
+            .all()
+        )
+    assert articles == ["1", "2"]
+
+
+def test_absurd_price_and_line_number_are_held_not_crashed(hub):
+    record = _record(
+        hub,
+        lines=[
+            {
+                "line_no": 99999999999999999999,
+                "article": "1",
+                "quantity": "1",
+                "expected_price": "99999999999999999999",
+            },
+        ],
+    )
+
+    intake = hub.pipeline.receive(record)
+
+    assert intake.state == "held"
+    assert any("not plausible" in p for p in intake.problems)
+    assert any("line numbers run from 1 to 999999" in p for p in intake.problems)
+
+
+def test_revision_with_non_ascii_digits_compares_as_text(hub):
+    hub.pipeline.receive(_record(hub, revision="²"))
+
+    later = hub.pipeline.receive(_record(hub, revision="3"))
+
+    assert later.outcome in ("updated", "stale")
+
+
+def test_a_first_revision_after_an_unrevised_post_is_newer(hub):
+    hub.pipeline.receive(_record(hub, revision=""))
+
+    numbered = hub.pipeline.receive(
+        _record(hub, revision="1", lines=[{"article": "123", "quantity": "5"}])
+    )
+
+    assert numbered.outcome == "updated"
+
+
+def test_cancelled_must_be_a_real_boolean(hub):
+    hub.pipeline.receive(_record(hub, revision="1"))
+
+    intake = hub.pipeline.receive(_record(hub, revision="2", cancelled="false"))
+
+    assert intake.outcome == "updated"
+    assert intake.state == "held"
+    assert "cancelled: must be true or false, got 'false'" in intake.problems
+
+
+def test_document_id_with_spaces_around_it_is_refused(hub):
+    intake = hub.pipeline.receive(_record(hub, external_id="WS-1 "))
+
+    assert intake.outcome == "failed"
+    assert "has spaces around it" in intake.problems[0]
+    with hub.db.session() as session:
+        assert session.get(Message, intake.message_id).state == "failed"
