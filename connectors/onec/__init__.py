@@ -1,0 +1,1 @@
+"""1C:Enterprise through the CommerceML exchange."""
