@@ -314,3 +314,18 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=64)
     target: str | None = Field(default=None, max_length=255)
     details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class KomusRateSlot(SQLModel, table=True):
+    """One of a Komus token's request slots, shared by every gateway node.
+
+    A token has ``requests_per_minute`` slots; a request takes the slot used longest
+    ago, and only if that use is a whole window old, so no window ever holds more
+    requests than there are slots. Only the token's SHA-256 is kept, never the token.
+    """
+
+    __tablename__ = "komus_rate_slots"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    slot: int = Field(primary_key=True)
+    used_at: float = 0.0  # seconds since the epoch (node clocks are NTP-synced)

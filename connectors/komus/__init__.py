@@ -1,0 +1,1 @@
+"""Komus: the API client, order submission and tracking, and the sandbox."""
