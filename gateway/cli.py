@@ -75,6 +75,11 @@ def serve(
     from gateway.hub import Hub
 
     settings = _settings(config)
+    sandbox = None
+    if settings.komus.sandbox:
+        from connectors.komus.sandbox import start_sandbox_in_background
+
+        sandbox = start_sandbox_in_background(settings)
     hub = Hub(settings)
     hub.start(scheduler=True)
     bind_host = host or settings.server.host
@@ -94,7 +99,34 @@ def serve(
         server.run()
     finally:
         hub.stop()
+        if sandbox is not None:
+            sandbox.stop()
         log.info("gateway_stopped")
+
+
+@app.command("sandbox")
+def komus_sandbox(
+    config: ConfigOption = DEFAULT_CONFIG,
+    port: Annotated[
+        int | None, typer.Option(help="Override komus.sandbox_port.")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Run the Komus sandbox alone: its API under /api2, controls under /sandbox."""
+    import uvicorn
+
+    from connectors.komus.sandbox import create_sandbox_app
+
+    settings = _settings(config)
+    bind_port = port or settings.komus.sandbox_port
+    log.info("komus_sandbox_serving", host=host, port=bind_port)
+    uvicorn.run(
+        create_sandbox_app(settings),
+        host=host,
+        port=bind_port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -161,6 +193,92 @@ def create_token(
         )
     hub.stop()
     typer.echo(token)
+
+
+mappings_app = typer.Typer(
+    help="Check and preview the YAML mappings integrators edit.",
+    no_args_is_help=True,
+)
+app.add_typer(mappings_app, name="mappings")
+
+MappingsDirectory = Annotated[
+    Path, typer.Option("--dir", "-d", help="The mappings directory.")
+]
+
+
+@mappings_app.command("check")
+def mappings_check(directory: MappingsDirectory = Path("mappings")) -> None:
+    """Load every mapping and table; print each problem as FILE:LINE:COL, exit 2."""
+    from gateway.mapping import check_all
+
+    logs.configure("WARNING", "console")
+    problems = check_all(directory)
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) found", err=True)
+        raise typer.Exit(code=2)
+    typer.echo(f"{directory}: ok")
+
+
+@mappings_app.command("preview")
+def mappings_preview(
+    mapping: Annotated[
+        Path,
+        typer.Option(
+            "--mapping", "-m", help="The mapping file (mappings/demo/onec.yaml)."
+        ),
+    ],
+    input_file: Annotated[
+        Path, typer.Option("--input", "-i", help="A real document to run through it.")
+    ],
+    reader: Annotated[
+        str | None,
+        typer.Option(help="commerceml, json, …; by default the mapping's reader."),
+    ] = None,
+    outbound: Annotated[
+        str | None,
+        typer.Option(help="Run this outbound mapping; the input is then JSON."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="Take the tenant (its addresses) from this config."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON.")
+    ] = False,
+) -> None:
+    """Map a document; print each output field with the mapping line that made it.
+
+    Exits 2 when the mapping has problems or the input cannot be read, 1 when a
+    document failed to map.
+    """
+    import json
+
+    from gateway.mapping import preview
+
+    logs.configure("WARNING", "console")
+    tenant = None
+    if config is not None:
+        tenant = _settings(config).tenant(mapping.parent.name)
+    result = preview(
+        mapping,
+        input_file.read_bytes(),
+        reader,
+        outbound=outbound,
+        tenant=tenant,
+        filename=input_file.name,
+    )
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(result.render())
+    if result.problems:
+        raise typer.Exit(code=2)
+    if not result.ok:
+        raise typer.Exit(code=1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -7,8 +7,10 @@ is expanded from the environment. Every problem is reported as
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -80,6 +82,19 @@ class OutboxSettings(Section):
     )
     allow_private_targets: list[str] = Field(default_factory=list)
 
+    @field_validator("allow_private_targets")
+    @classmethod
+    def _networks(cls, targets: list[str]) -> list[str]:
+        for target in targets:
+            try:
+                ipaddress.ip_network(target, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{target!r} is not a network; write an address or a CIDR such as "
+                    "127.0.0.0/8 or 10.20.0.0/16"
+                ) from None
+        return targets
+
     def schedule_for(self, channel: str) -> RetrySchedule:
         return (
             self.schedules.get(channel)
@@ -88,16 +103,102 @@ class OutboxSettings(Section):
         )
 
 
+class SandboxConsignee(Section):
+    id: Annotated[int, Field(ge=1)]
+    name: Annotated[str, Field(min_length=1)]
+    inn: str
+    kpp: str | None = None
+    address: Annotated[str, Field(min_length=1)]
+    region: Annotated[str, Field(pattern=r"^[0-9]{2}$")] = "77"
+    default: bool = False
+
+
+class SandboxClient(Section):
+    """A Komus customer the sandbox knows by its token; replaces a built-in one."""
+
+    token: Annotated[str, Field(min_length=8)]
+    name: Annotated[str, Field(min_length=1)]
+    inn: str
+    kpp: str | None = None
+    address: str = ""
+    regions: list[Annotated[str, Field(pattern=r"^[0-9]{2}$")]] = Field(
+        default_factory=lambda: ["77"], min_length=1
+    )
+    discount_percent: Annotated[float, Field(ge=0, lt=100)] = 0.0
+    partial_shipments: bool | None = None
+    consignees: list[SandboxConsignee] = Field(default_factory=list)
+
+
+class SandboxFaults(Section):
+    error_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
+    latency_ms: Annotated[int, Field(ge=0)] = 0
+    timeout_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
+    timeout_seconds: Annotated[float, Field(gt=0)] = 35.0
+    throttle_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
+    retry_after_seconds: Annotated[int, Field(ge=1)] = 5
+    seed: int = 0
+
+
+class SandboxStages(Section):
+    """Minutes on the sandbox clock from one order status to the next."""
+
+    reserve: Annotated[float, Field(ge=0)] = 5
+    invoice: Annotated[float, Field(ge=0)] = 10
+    pay: Annotated[float, Field(ge=0)] = 60
+    pick: Annotated[float, Field(ge=0)] = 30
+    ship: Annotated[float, Field(ge=0)] = 120
+    ship_rest: Annotated[float, Field(ge=0)] = 1440
+    deliver: Annotated[float, Field(ge=0)] = 1440
+    close: Annotated[float, Field(ge=0)] = 4320
+
+
+class KomusSandboxOptions(Section):
+    """The built-in Komus sandbox; ``time_scale`` shrinks the rate-limit windows."""
+
+    database: str = "var/komus-sandbox.db"
+    catalog_seed: int = 20260101
+    articles: Annotated[int, Field(ge=100, le=660)] = 600
+    requests_per_minute: Annotated[int, Field(ge=1)] = 180
+    block_minutes: Annotated[float, Field(gt=0)] = 120
+    time_scale: Annotated[float, Field(gt=0, le=1)] = 1.0
+    clock_speed: Annotated[float, Field(ge=0)] = 1.0
+    clock_start: datetime | None = None
+    partial_shipments: bool = False
+    stages: SandboxStages = Field(default_factory=SandboxStages)
+    faults: SandboxFaults = Field(default_factory=SandboxFaults)
+    clients: list[SandboxClient] = Field(default_factory=list)
+
+
 class KomusSettings(Section):
     base_url: str = "sandbox"
     timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
     requests_per_minute: Annotated[int, Field(ge=1, le=180)] = 150
     price_tolerance_percent: Annotated[float, Field(ge=0, le=100)] = 2.0
+    poll_interval_seconds: Annotated[float, Field(gt=0)] = 120.0
+    hold_on_short_stock: bool = False
+    expected_prices_include_vat: bool = True
+    statuses_table: str | None = None  # None: mappings/tables/komus_statuses.yaml
+    sandbox: bool = False
+    sandbox_port: Annotated[int, Field(ge=1, le=65535)] = 8081
+    sandbox_options: KomusSandboxOptions = Field(default_factory=KomusSandboxOptions)
 
 
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["auto", "json", "console"] = "auto"
+
+
+class MappingSettings(Section):
+    """Where the YAML mappings live and how often edits are picked up."""
+
+    directory: str = "mappings"  # relative to the config file's folder
+    reload_interval_seconds: Annotated[float, Field(ge=0)] = 5.0  # 0: no reload
+
+    def path(self, config_source: str) -> Path:
+        directory = Path(self.directory)
+        if directory.is_absolute() or config_source.startswith("<"):
+            return directory
+        return Path(config_source).parent / directory
 
 
 class DeliveryAddress(Section):
@@ -167,17 +268,9 @@ class Settings(Section):
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     komus: KomusSettings = Field(default_factory=KomusSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    mappings: MappingSettings = Field(default_factory=MappingSettings)
     tenants: list[TenantSettings] = Field(default_factory=list)
     source: str = Field(default="<defaults>", exclude=True)
-
-    @model_validator(mode="after")
-    def _unique_tenants(self) -> Settings:
-        seen: set[str] = set()
-        for tenant in self.tenants:
-            if tenant.id in seen:
-                raise ValueError(f"tenant id {tenant.id!r} is used twice")
-            seen.add(tenant.id)
-        return self
 
     def tenant(self, tenant_id: str) -> TenantSettings | None:
         return next((t for t in self.tenants if t.id == tenant_id), None)
@@ -197,7 +290,11 @@ def _expand(text: str, missing: list[str]) -> str:
             return default
         return value
 
-    return _VARIABLE.sub(substitute, text)
+    expanded = _VARIABLE.sub(substitute, text)
+    leftover = _VARIABLE.sub("", text)
+    if "${" in leftover:
+        missing.append("")  # a malformed reference; reported by the caller
+    return expanded
 
 
 def load_settings(path: str | Path) -> Settings:
@@ -205,7 +302,16 @@ def load_settings(path: str | Path) -> Settings:
     path = Path(path)
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        problem = ConfigProblem(
+            name, line, column, "", "not UTF-8 text; save the file as UTF-8"
+        )
+        raise ConfigError([problem]) from exc
     except OSError as exc:
         raise ConfigError(
             [ConfigProblem(name, 1, 1, "", f"cannot read: {exc}")]
@@ -243,11 +349,52 @@ def parse_settings(text: str, name: str = "config.yaml") -> Settings:
                 ConfigProblem(name, line, column, _dotted(location), _message(error))
             )
         settings = None
+    if settings is not None:
+        problems += _duplicates(settings, tree, name)
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: (p.line, p.column)))
     assert settings is not None
     settings.source = name
     return settings
+
+
+def _duplicates(
+    settings: Settings, tree: CommentedMap, name: str
+) -> list[ConfigProblem]:
+    """Ids that must be unique, reported where the repeat stands."""
+    problems = []
+    seen: dict[str, int] = {}
+    for index, tenant in enumerate(settings.tenants):
+        if tenant.id in seen:
+            line, column = _position(tree, ("tenants", index, "id"))
+            problems.append(
+                ConfigProblem(
+                    name,
+                    line,
+                    column,
+                    f"tenants[{index}].id",
+                    f"tenant id {tenant.id!r} is already used by "
+                    f"tenants[{seen[tenant.id]}]",
+                )
+            )
+        seen.setdefault(tenant.id, index)
+        codes: dict[str, int] = {}
+        for number, address in enumerate(tenant.delivery_addresses):
+            where = ("tenants", index, "delivery_addresses", number, "code")
+            if address.code in codes:
+                line, column = _position(tree, where)
+                problems.append(
+                    ConfigProblem(
+                        name,
+                        line,
+                        column,
+                        _dotted(where),
+                        f"delivery address code {address.code!r} is already used by "
+                        f"delivery_addresses[{codes[address.code]}]",
+                    )
+                )
+            codes.setdefault(address.code, number)
+    return problems
 
 
 def _to_plain(
@@ -273,15 +420,15 @@ def _to_plain(
         value = _expand(str(node), missing)
         for variable in missing:
             line, column = _position(tree, location)
+            message = (
+                f"environment variable {variable} is not set "
+                f"(set it, or write ${{{variable}:-default}})"
+                if variable
+                else "a ${...} reference is malformed; write ${NAME} or "
+                "${NAME:-default}, NAME being letters, digits and _"
+            )
             problems.append(
-                ConfigProblem(
-                    name,
-                    line,
-                    column,
-                    _dotted(location),
-                    f"environment variable {variable} is not set "
-                    f"(set it, or write ${{{variable}:-default}})",
-                )
+                ConfigProblem(name, line, column, _dotted(location), message)
             )
         return value
     return node

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from gateway.clock import Clock, SystemClock
 from gateway.config import Settings, TenantSettings
 from gateway.dispatcher import Dispatcher
+from gateway.mapping.registry import MappingRegistry
 from gateway.metrics import watch_queue
 from gateway.outbox import Outbox
 from gateway.pipeline import InboundMapper, Pipeline
@@ -30,6 +31,7 @@ from gateway.store.tables import ApiToken, Tenant
 log = structlog.get_logger(__name__)
 
 DEMO_ADMIN_TOKEN = "demo-admin-token"
+CONFIG_ADMIN_TOKEN_NAME = "admin (config)"
 CONNECTOR_ENTRY_POINTS = "komus_gateway.connectors"
 
 
@@ -55,6 +57,10 @@ class Hub:
         )
         self.pipeline.readers["api"] = read_json_message
         self.mappers: dict[tuple[str, str], InboundMapper] = {}
+        self.mapping_registry = MappingRegistry(
+            settings.mappings.path(settings.source),
+            interval=settings.mappings.reload_interval_seconds,
+        )
         self.senders: dict[str, Sender] = {}
         self.routers: list[APIRouter] = []
         self.jobs: list[PeriodicJob] = []
@@ -76,7 +82,12 @@ class Hub:
     # -- wiring --------------------------------------------------------------------
 
     def mapper_for(self, tenant: TenantSettings, channel: str) -> InboundMapper:
-        return self.mappers.get((tenant.id, channel)) or PlainMapper()
+        """A mapper set in code, else the channel's YAML mapping, else plain."""
+        return (
+            self.mappers.get((tenant.id, channel))
+            or self.mapping_registry.inbound(tenant.id, channel)
+            or PlainMapper()
+        )
 
     def load_connectors(self) -> None:
         for entry in entry_points(group=CONNECTOR_ENTRY_POINTS):
@@ -95,6 +106,7 @@ class Hub:
 
     def start(self, *, scheduler: bool) -> None:
         self.prepare()
+        self.mapping_registry.start()
         self.load_connectors()
         if scheduler and self.settings.scheduler.enabled:
             self.scheduler = self._build_scheduler()
@@ -104,6 +116,7 @@ class Hub:
     def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        self.mapping_registry.stop()
         self.dispatcher.close()
         self.default_sender.close()
         self.db.dispose()
@@ -186,11 +199,27 @@ class Hub:
                 next_step="set GATEWAY_ADMIN_TOKEN before exposing this gateway",
             )
         digest = hash_token(token)
+        now = self.clock.now()
         with self.db.session() as session:
+            # A token that config no longer names (the demo one, say) stops working.
+            stale = session.execute(
+                select(ApiToken).where(
+                    ApiToken.name == CONFIG_ADMIN_TOKEN_NAME,
+                    ApiToken.token_hash != digest,
+                    ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
+                )
+            ).scalars()
+            for old in stale:
+                old.revoked_at = now
+                log.warning("config_admin_token_replaced", token_id=old.id)
             existing = session.execute(
                 select(ApiToken).where(ApiToken.token_hash == digest)
             ).scalar_one_or_none()
             if existing is None:
                 session.add(
-                    ApiToken(name="admin (config)", token_hash=digest, role="admin")
+                    ApiToken(
+                        name=CONFIG_ADMIN_TOKEN_NAME, token_hash=digest, role="admin"
+                    )
                 )
+            elif existing.name == CONFIG_ADMIN_TOKEN_NAME:
+                existing.revoked_at = None

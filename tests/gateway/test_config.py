@@ -148,3 +148,50 @@ def test_check_command_accepts_the_shipped_config():
 
     assert result.returncode == 0, result.stderr
     assert "ok (1 tenant(s))" in result.stdout
+
+
+def test_duplicate_tenant_id_points_at_the_repeat():
+    text = VALID_TENANT + VALID_TENANT.replace("tenants:\n", "")
+
+    problems = _problems(text)
+
+    assert problems == [
+        "config.yaml:6:9: tenants[1].id: tenant id 'acme' is already used by tenants[0]"
+    ]
+
+
+def test_duplicate_delivery_address_code_points_at_the_repeat():
+    text = VALID_TENANT + (
+        "    delivery_addresses:\n"
+        "      - {code: MAIN, address: Москва}\n"
+        "      - {code: MAIN, address: Тверь}\n"
+    )
+
+    problems = _problems(text)
+
+    assert len(problems) == 1
+    assert problems[0].startswith("config.yaml:8:")
+    assert "delivery address code 'MAIN' is already used" in problems[0]
+
+
+def test_private_target_allowance_must_be_a_network():
+    problems = _problems("outbox:\n  allow_private_targets: ['10.0.0.0/33', banana]\n")
+
+    assert len(problems) == 1
+    assert "is not a network" in problems[0]
+
+
+def test_malformed_variable_reference_is_a_problem():
+    problems = _problems("server:\n  admin_token: ${GATEWAY ADMIN}\n")
+
+    assert problems[0].startswith("config.yaml:2:16: server.admin_token: a ${...}")
+
+
+def test_file_that_is_not_utf8_is_located(tmp_path: Path):
+    config = tmp_path / "config.yaml"
+    config.write_bytes(b"server:\n  host: \xff\n")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+
+    assert str(caught.value) == f"{config}:2:9: not UTF-8 text; save the file as UTF-8"

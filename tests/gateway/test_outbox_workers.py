@@ -41,9 +41,7 @@ def test_two_workers_on_postgres_deliver_500_each_exactly_once(
     logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
     workers = [start_gateway("worker", config, log) for log in logs]
     try:
-        wait_until(
-            lambda: all(_log_says(log, "worker_started") for log in logs), 60
-        )
+        wait_until(lambda: all(_log_says(log, "worker_started") for log in logs), 60)
         with hub.db.session() as session:
             for number in range(DELIVERIES):
                 hub.outbox.add(
