@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from gateway.store.tables import Order
+from connectors.komus.models import OrderDraft, OrderRowDraft
+from connectors.komus.submission import idempotency_key
+from gateway.store.tables import Order, Requisition
 from tests.komus.harness import (
     ACME_REGION,
     count,
@@ -152,3 +154,37 @@ def test_tenant_without_a_token_keeps_its_requisition_waiting(gateway, sandbox):
 
     assert requisition(gateway, requisition_id).state == "received"
     assert sandbox.stats()["requests"] == {}
+
+
+def test_order_komus_already_holds_for_the_key_is_bound_not_placed_again(
+    gateway, connector, sandbox
+):
+    plain = sandbox.articles(1)[0]
+    requisition_id = receive(gateway, "ЗК-CRASH", [line(plain, 1)])
+    key = idempotency_key(requisition(gateway, requisition_id))
+    client = connector.clients.for_tenant(gateway.settings.tenant("acme"))
+    placed = client.create_order(
+        OrderDraft(
+            external_id=key,
+            rows=[OrderRowDraft(artnumber=plain.artnumber, quantity=1, line_ref="1")],
+        )
+    )
+
+    gateway.pipeline.submit_ready()
+
+    assert key == "acme:api:ЗК-CRASH:1"
+    assert order_of(gateway, requisition_id).komus_order_id == str(placed.id)
+    assert sandbox.stats()["ordersCreated"] == 1
+    assert sandbox.stats()["createRequests"] == 1
+
+
+def test_a_key_longer_than_komus_takes_becomes_a_stable_digest():
+    long = Requisition(
+        tenant_id="acme", channel="sap", external_id="4500012345" * 8, revision="3"
+    )
+
+    key = idempotency_key(long)
+
+    assert len(key) == 64
+    assert key.startswith("sha256:")
+    assert key == idempotency_key(long.model_copy())
