@@ -141,6 +141,8 @@ def revision_order(revision: str) -> tuple[int, Any]:
 
 def identity_problem(record: SourceRecord) -> str | None:
     """What makes a record impossible to identify, so that it cannot be kept apart."""
+    if "\x00" in record.external_id + record.revision:
+        return "the document id or revision contains a NUL character"
     if not record.external_id.strip():
         return "the document has no id (external_id is empty)"
     if record.external_id != record.external_id.strip():

@@ -69,8 +69,8 @@ def read_json_message(message: Message) -> list[SourceRecord]:
     """The reader for the API channel: the stored body is the record as JSON."""
     try:
         body = json.loads(message.payload)
-    except ValueError as exc:
-        raise FinalError(f"message {message.id} is not JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise FinalError(f"message {message.id} is not JSON: {exc!r:.200}") from exc
     return [record_from_json(message.tenant_id, message.channel, body, message.payload)]
 
 

@@ -107,6 +107,21 @@ def _header_problems(draft: RequisitionDraft, tenant: TenantSettings) -> list[st
         value = getattr(draft, name)
         if value is not None and len(value) > limit:
             problems.append(f"{name} is longer than {limit} characters")
+    texts = [
+        draft.number,
+        draft.comment,
+        draft.cost_center,
+        draft.delivery_address_code,
+    ]
+    for line in draft.lines:
+        texts += [
+            line.article,
+            line.client_item_code,
+            line.client_item_name,
+            line.unit_code,
+        ]
+    if any(text and "\x00" in text for text in texts):
+        problems.append("a text field contains a NUL character; it is removed")
     return problems
 
 
@@ -135,7 +150,7 @@ def storable(draft: RequisitionDraft) -> RequisitionDraft:
             expected_price=line.expected_price
             if line.expected_price is None or abs(line.expected_price) < MAX_PRICE
             else None,
-            unit_code=(line.unit_code or "")[:4],
+            unit_code=(line.unit_code or "").replace("\x00", "")[:4],
             article=_cut(line.article, 32),
             client_item_code=_cut(line.client_item_code, 128),
             client_item_name=_cut(line.client_item_name, 1000),
@@ -158,4 +173,4 @@ def storable(draft: RequisitionDraft) -> RequisitionDraft:
 
 
 def _cut(value: str | None, limit: int) -> str | None:
-    return None if value is None else value[:limit]
+    return None if value is None else value.replace("\x00", "")[:limit]

@@ -22,6 +22,7 @@ from gateway.api import (
 )
 from gateway.api.error_responses import install_error_handlers
 from gateway.api.request_log import RequestLog
+from gateway.api.url_guard import UrlGuard
 from gateway.hub import Hub
 
 API_PREFIX = "/api/v1"
@@ -37,6 +38,7 @@ def create_app(hub: Hub) -> FastAPI:
     )
     app.state.hub = hub
     install_error_handlers(app)
+    app.add_middleware(UrlGuard)
     app.add_middleware(RequestLog)
 
     app.include_router(health.router)

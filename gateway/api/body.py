@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import Request
 
-from gateway.api.error_responses import ApiError
+from gateway.api.error_responses import MALFORMED_JSON, ApiError, json_failure
 
 _JSON_KINDS = {
     list: "array",
@@ -21,6 +21,16 @@ _JSON_KINDS = {
 
 class BodyUnreadable(Exception):
     """The body is not a JSON object; the message says why, for the sender."""
+
+    status = 400
+    code = MALFORMED_JSON
+
+
+class NotDeclaredJson(BodyUnreadable):
+    """The body comes as some other media type, or as none at all."""
+
+    status = 415
+    code = "unsupported_media_type"
 
 
 async def read_capped(request: Request, limit: int) -> bytes:
@@ -38,20 +48,30 @@ async def read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def require_json(content_type: str) -> None:
+    """Take ``application/json`` or ``application/*+json``, whatever the charset."""
+    if not content_type:
+        raise NotDeclaredJson(
+            "the request has no Content-Type; send the body as JSON with "
+            "Content-Type: application/json"
+        )
+    media_type = content_type.partition(";")[0].strip().lower()
+    kind, _, subtype = media_type.partition("/")
+    if kind != "application" or not (subtype == "json" or subtype.endswith("+json")):
+        raise NotDeclaredJson(
+            f"the body is declared as {media_type!r}; send it as JSON with "
+            "Content-Type: application/json"
+        )
+
+
 def json_object(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         raise BodyUnreadable("the body is empty; send a JSON object")
     try:
         body = json.loads(raw, parse_constant=_refuse_constant)
-    except UnicodeDecodeError as exc:
-        raise BodyUnreadable(f"the body is not UTF-8 text: {exc.reason}") from exc
-    except json.JSONDecodeError as exc:
-        raise BodyUnreadable(
-            f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
-            f"column {exc.colno}"
-        ) from exc
-    except ValueError as exc:
-        raise BodyUnreadable(f"the body is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        reason = json_failure(exc) or f"the body is not valid JSON: {exc}"
+        raise BodyUnreadable(reason) from exc
     if not isinstance(body, dict):
         kind = _JSON_KINDS.get(type(body), "value")
         raise BodyUnreadable(f"the body is a JSON {kind}; send a JSON object")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from sqlmodel import Session
@@ -12,21 +14,23 @@ from gateway.api.dependencies import get_hub
 from gateway.api.error_responses import ERROR_RESPONSES
 from gateway.api.filters import equal_to
 from gateway.api.paging import Page, Paging, paginate
+from gateway.api.params import Id, OneOf
 from gateway.api.schemas import AttemptOut, DeliveryDetail, DeliverySummary
 from gateway.hub import Hub
+from gateway.outbox import STATES
 from gateway.store.tables import Attempt, Delivery
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"], responses=ERROR_RESPONSES)
 
+State = Annotated[str, OneOf(STATES)]
+
 
 @router.get("", response_model=Page[DeliverySummary])
 def list_deliveries(
-    state: list[str] | None = Query(
-        None, description="pending, in_flight, retrying, delivered or dead; repeatable"
-    ),
+    state: list[State] | None = Query(None, description="repeat for several"),
     channel: str | None = None,
     event_type: str | None = None,
-    order_id: int | None = None,
+    order_id: Id | None = None,
     tenant: str | None = Query(None, description="all-tenant tokens only"),
     paging: Paging = Depends(),
     caller: Caller = Depends(current_caller),
@@ -52,7 +56,7 @@ def list_deliveries(
 
 @router.get("/{delivery_id}", response_model=DeliveryDetail)
 def get_delivery(
-    delivery_id: int,
+    delivery_id: Id,
     caller: Caller = Depends(current_caller),
     hub: Hub = Depends(get_hub),
 ) -> DeliveryDetail:
@@ -63,7 +67,7 @@ def get_delivery(
 
 @router.post("/{delivery_id}/retry", response_model=DeliveryDetail)
 def retry_delivery(
-    delivery_id: int,
+    delivery_id: Id,
     caller: Caller = Depends(require("integrator")),
     hub: Hub = Depends(get_hub),
 ) -> DeliveryDetail:
@@ -77,7 +81,7 @@ def retry_delivery(
 
 @router.post("/{delivery_id}/replay", status_code=201, response_model=DeliveryDetail)
 def replay_delivery(
-    delivery_id: int,
+    delivery_id: Id,
     caller: Caller = Depends(require("integrator")),
     hub: Hub = Depends(get_hub),
 ) -> DeliveryDetail:

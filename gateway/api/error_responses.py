@@ -7,6 +7,7 @@ a requisition cannot be ordered).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from gateway.errors import (
     FinalError,
@@ -40,6 +42,8 @@ CODES_BY_STATUS = {
     422: "invalid_request",
     503: "unavailable",
 }
+MALFORMED_JSON = "malformed_json"
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class ErrorBody(BaseModel):
@@ -138,8 +142,37 @@ async def _retryable(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    unreadable = _json_invalid(exc)
+    if unreadable:
+        return error_response(400, MALFORMED_JSON, unreadable)
     summary, fields = field_errors(exc.errors())
     return error_response(422, "invalid_request", summary, details={"fields": fields})
+
+
+def json_failure(exc: BaseException | None) -> str | None:
+    """Why ``json.loads`` failed, for the sender; None for any other exception."""
+    if isinstance(exc, json.JSONDecodeError):
+        return (
+            f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
+            f"column {exc.colno}"
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        return f"the body is not UTF-8 text: {exc.reason}"
+    if isinstance(exc, RecursionError):
+        return "the body nests arrays or objects too deeply to be read"
+    return None
+
+
+def _json_invalid(exc: RequestValidationError) -> str | None:
+    """FastAPI's own verdict on a body it could not parse, told like ours."""
+    invalid = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+    if not invalid:
+        return None
+    reason = invalid[0].get("ctx", {}).get("error", "")
+    position = invalid[0]["loc"][-1]
+    if isinstance(exc.body, str) and isinstance(position, int):
+        return json_failure(json.JSONDecodeError(reason, exc.body, position))
+    return f"the body is not valid JSON: {reason}"
 
 
 def field_errors(errors: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -156,13 +189,37 @@ def field_errors(errors: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
     return f"the request does not match the API: {located}", fields
 
 
-async def _http_exception(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    unreadable = json_failure(exc.__cause__)
+    if exc.status_code == 400 and unreadable:
+        return error_response(400, MALFORMED_JSON, unreadable)
+    if exc.status_code == 405:
+        return _method_not_allowed(request, exc)
     return error_response(
         exc.status_code,
         CODES_BY_STATUS.get(exc.status_code, "error"),
         str(exc.detail),
         headers=exc.headers,
+    )
+
+
+def _method_not_allowed(request: Request, exc: HTTPException) -> JSONResponse:
+    """405 with every method the path takes: Starlette names the first route's only."""
+    allowed = [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    allow = ", ".join(allowed) or (exc.headers or {}).get("Allow", "")
+    return error_response(
+        405,
+        "method_not_allowed",
+        f"{request.method} is not allowed here; allowed: {allow}",
+        headers={"Allow": allow},
     )
 
 

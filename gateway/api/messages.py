@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -16,9 +15,13 @@ from gateway.api.dependencies import get_hub
 from gateway.api.error_responses import ERROR_RESPONSES
 from gateway.api.filters import created_between, equal_to
 from gateway.api.paging import Page, Paging, paginate
+from gateway.api.params import Day, Id
 from gateway.api.schemas import IntakeOut, MessageDetail, MessageSummary, ReplayOut
 from gateway.hub import Hub
 from gateway.store.tables import Message
+
+STATE_CHARS = 32
+"""The column's length: states are free text, written by each channel's connector."""
 
 router = APIRouter(prefix="/messages", tags=["messages"], responses=ERROR_RESPONSES)
 
@@ -27,12 +30,14 @@ router = APIRouter(prefix="/messages", tags=["messages"], responses=ERROR_RESPON
 def list_messages(
     channel: str | None = None,
     direction: Literal["in", "out"] | None = None,
-    state: str | None = None,
-    date_from: date | None = Query(None, description="created on or after, UTC"),
-    date_to: date | None = Query(None, description="created on or before, UTC"),
+    state: str | None = Query(
+        None, max_length=STATE_CHARS, description="e.g. received, held, failed"
+    ),
+    date_from: Day | None = Query(None, description="created on or after, UTC"),
+    date_to: Day | None = Query(None, description="created on or before, UTC"),
     external_id: str | None = None,
-    requisition_id: int | None = None,
-    order_id: int | None = None,
+    requisition_id: Id | None = None,
+    order_id: Id | None = None,
     tenant: str | None = Query(None, description="all-tenant tokens only"),
     paging: Paging = Depends(),
     caller: Caller = Depends(current_caller),
@@ -63,7 +68,7 @@ def list_messages(
 
 @router.get("/{message_id}", response_model=MessageDetail)
 def get_message(
-    message_id: int,
+    message_id: Id,
     caller: Caller = Depends(current_caller),
     hub: Hub = Depends(get_hub),
 ) -> MessageDetail:
@@ -78,7 +83,7 @@ def get_message(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def get_payload(
-    message_id: int,
+    message_id: Id,
     caller: Caller = Depends(current_caller),
     hub: Hub = Depends(get_hub),
 ) -> Response:
@@ -92,7 +97,7 @@ def get_payload(
 
 @router.post("/{message_id}/replay", response_model=ReplayOut)
 def replay_message(
-    message_id: int,
+    message_id: Id,
     caller: Caller = Depends(require("integrator")),
     hub: Hub = Depends(get_hub),
 ) -> ReplayOut:

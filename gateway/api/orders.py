@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import ColumnElement, func, or_, select
@@ -16,6 +15,7 @@ from gateway.api.dependencies import get_hub
 from gateway.api.error_responses import ERROR_RESPONSES
 from gateway.api.filters import contains, created_between
 from gateway.api.paging import Page, Paging, paginate
+from gateway.api.params import BoundedAmount, Day, Id, OneOf
 from gateway.api.schemas import (
     DocumentFileOut,
     DocumentOut,
@@ -27,6 +27,7 @@ from gateway.api.schemas import (
 )
 from gateway.errors import NotFound, ValidationFailed
 from gateway.hub import Hub
+from gateway.lifecycle import OrderStatus
 from gateway.store.tables import (
     Document,
     DocumentFile,
@@ -38,14 +39,16 @@ from gateway.store.tables import (
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=ERROR_RESPONSES)
 
+Status = Annotated[str, OneOf(OrderStatus)]
+
 
 @router.get("", response_model=Page[OrderSummary])
 def list_orders(
-    status: list[str] | None = Query(None, description="repeat for several"),
-    date_from: date | None = Query(None, description="created on or after, UTC"),
-    date_to: date | None = Query(None, description="created on or before, UTC"),
-    total_min: Decimal | None = Query(None, examples=["1000.00"]),
-    total_max: Decimal | None = Query(None, examples=["5000.00"]),
+    status: list[Status] | None = Query(None, description="repeat for several"),
+    date_from: Day | None = Query(None, description="created on or after, UTC"),
+    date_to: Day | None = Query(None, description="created on or before, UTC"),
+    total_min: BoundedAmount | None = Query(None, examples=["1000.00"]),
+    total_max: BoundedAmount | None = Query(None, examples=["5000.00"]),
     channel: str | None = None,
     q: str | None = Query(
         None,
@@ -97,7 +100,7 @@ def _mentions(text: str) -> ColumnElement[bool]:
 
 @router.get("/{order_id}", response_model=OrderDetail)
 def get_order(
-    order_id: int,
+    order_id: Id,
     caller: Caller = Depends(current_caller),
     hub: Hub = Depends(get_hub),
 ) -> OrderDetail:
@@ -161,9 +164,9 @@ def _documents(session: Session, order_id: int) -> list[DocumentOut]:
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def download_file(
-    order_id: int,
-    document_id: int,
-    file_id: int,
+    order_id: Id,
+    document_id: Id,
+    file_id: Id,
     caller: Caller = Depends(current_caller),
     hub: Hub = Depends(get_hub),
 ) -> Response:

@@ -11,8 +11,12 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
+from gateway.api.params import BIGINT_MAX
+
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
+MAX_PAGE = BIGINT_MAX // MAX_PER_PAGE
+"""So that the offset of any page, at any page size, fits the database's bigint."""
 
 Item = TypeVar("Item", bound=BaseModel)
 
@@ -20,7 +24,7 @@ Item = TypeVar("Item", bound=BaseModel)
 class Paging:
     def __init__(
         self,
-        page: int = Query(1, ge=1, description="1 is the first page"),
+        page: int = Query(1, ge=1, le=MAX_PAGE, description="1 is the first page"),
         per_page: int = Query(DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE),
     ):
         self.page = page

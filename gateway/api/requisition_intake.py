@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.api.auth import Caller, require
-from gateway.api.body import BodyUnreadable, json_object, read_capped
+from gateway.api.body import BodyUnreadable, json_object, read_capped, require_json
 from gateway.api.dependencies import get_hub
 from gateway.api.error_responses import ApiError, ErrorEnvelope, field_errors
 from gateway.api.refusals import keep_refused, log_unattributed
@@ -27,6 +27,8 @@ from gateway.hub import Hub
 from gateway.plain import record_from_json
 
 API_CHANNEL = "api"
+UNDECLARED_TYPE = "application/octet-stream"
+"""What a refused body sent without a Content-Type is kept as."""
 STATUS_BY_OUTCOME = {"created": 201, "updated": 201, "failed": 422}
 """Anything else (duplicate, stale, cancelled, after_order) changed nothing new: 200."""
 
@@ -94,6 +96,7 @@ def _request_body_schema() -> dict[str, Any]:
         401: {"model": ErrorEnvelope},
         403: {"model": ErrorEnvelope},
         413: {"model": ErrorEnvelope},
+        415: {"model": ErrorEnvelope, "description": "the body is not sent as JSON"},
         422: {"description": "the body's shape is wrong, or the mapping failed"},
     },
     openapi_extra=_request_body_schema(),
@@ -109,14 +112,17 @@ async def post_requisition(
 ) -> IntakeOut:
     """Take a requisition in: 201 when new or changed, 200 when already known."""
     raw = await read_capped(request, hub.settings.server.max_body_bytes)
-    content_type = request.headers.get("content-type") or "application/json"
+    content_type = request.headers.get("content-type", "")
 
     try:
+        require_json(content_type)
         body = json_object(raw)
     except BodyUnreadable as unreadable:
-        kept = await _keep(hub, caller, [tenant], raw, content_type, str(unreadable))
+        reason = str(unreadable)
+        stored_as = content_type or UNDECLARED_TYPE
+        kept = await _keep(hub, caller, [tenant], raw, stored_as, reason)
         raise ApiError(
-            400, str(unreadable), code="malformed_json", details=kept
+            unreadable.status, reason, code=unreadable.code, details=kept
         ) from unreadable
     try:
         RequisitionIn.model_validate(body)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import or_, select
 
@@ -13,6 +11,7 @@ from gateway.api.dependencies import get_hub
 from gateway.api.error_responses import ERROR_RESPONSES
 from gateway.api.filters import contains, created_between
 from gateway.api.paging import Page, Paging, paginate
+from gateway.api.params import Day, Id
 from gateway.api.schemas import (
     RequisitionDetail,
     RequisitionLineOut,
@@ -31,8 +30,8 @@ def list_requisitions(
     state: list[str] | None = Query(None, description="repeat for several"),
     channel: str | None = None,
     external_id: str | None = None,
-    date_from: date | None = Query(None, description="created on or after, UTC"),
-    date_to: date | None = Query(None, description="created on or before, UTC"),
+    date_from: Day | None = Query(None, description="created on or after, UTC"),
+    date_to: Day | None = Query(None, description="created on or before, UTC"),
     q: str | None = Query(None, min_length=1, description="text in number or id"),
     tenant: str | None = Query(None, description="all-tenant tokens only"),
     paging: Paging = Depends(),
@@ -62,7 +61,7 @@ def list_requisitions(
 
 @router.get("/{requisition_id}", response_model=RequisitionDetail)
 def get_requisition(
-    requisition_id: int,
+    requisition_id: Id,
     caller: Caller = Depends(current_caller),
     hub: Hub = Depends(get_hub),
 ) -> RequisitionDetail:

@@ -13,6 +13,7 @@ from gateway.api.audit import write_audit
 from gateway.api.auth import Caller, Role, require
 from gateway.api.dependencies import get_hub
 from gateway.api.error_responses import ERROR_RESPONSES
+from gateway.api.params import Id
 from gateway.api.schemas import TokenCreated, TokenOut
 from gateway.errors import NotFound, PermissionDenied, ValidationFailed
 from gateway.hub import Hub, hash_token
@@ -94,7 +95,7 @@ def list_tokens(
 
 @router.delete("/{token_id}", response_model=TokenOut)
 def revoke_token(
-    token_id: int,
+    token_id: Id,
     caller: Caller = Depends(token_manager),
     hub: Hub = Depends(get_hub),
 ) -> TokenOut:

@@ -9,6 +9,8 @@ import httpx
 from gateway.hub import Hub
 
 ADMIN_TOKEN = "test-admin-token"
+JSON = {"Content-Type": "application/json"}
+"""Headers for a body posted as raw bytes that should be taken as JSON."""
 
 
 class Api:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import APIRouter
 
 from gateway.api import create_app
@@ -37,3 +38,22 @@ def test_unknown_route_answers_in_the_error_envelope(api: Api) -> None:
 
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/orders", "GET"),
+        ("/requisitions", "GET, POST"),
+        ("/messages", "GET"),
+        ("/deliveries", "GET"),
+        ("/tokens", "GET, POST"),
+    ],
+)
+def test_head_on_a_listing_is_405_allowing_every_method_of_the_path(
+    api: Api, path: str, allowed: str
+) -> None:
+    answer = api.admin.head(path)
+
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == allowed

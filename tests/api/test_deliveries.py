@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from gateway.outbox import STATES
 from gateway.store.tables import Attempt, AuditEntry
 from tests.api.builders import add_delivery
 from tests.api.harness import Api
@@ -104,3 +105,13 @@ def test_deliveries_filter_by_state(api: Api) -> None:
     answer = viewer.get("/deliveries", params={"state": "dead"}).json()
 
     assert [d["id"] for d in answer["items"]] == [dead]
+
+
+def test_unknown_state_is_422_naming_the_states(api: Api) -> None:
+    viewer = api.as_("viewer", "acme")
+
+    answer = viewer.get("/deliveries", params={"state": "failed"})
+
+    message = answer.json()["error"]["message"]
+    assert answer.status_code == 422
+    assert all(f"'{state}'" in message for state in STATES)

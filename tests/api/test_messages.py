@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from gateway.store.tables import AuditEntry
 from tests.api.builders import receive
-from tests.api.harness import Api, requisition_body
+from tests.api.harness import JSON, Api, requisition_body
 
 
 def test_messages_filter_by_state_and_requisition(api: Api) -> None:
@@ -21,6 +21,24 @@ def test_messages_filter_by_state_and_requisition(api: Api) -> None:
 
     assert [m["id"] for m in by_state["items"]] == [held.message_id]
     assert [m["id"] for m in by_requisition["items"]] == [held.message_id]
+
+
+def test_unknown_direction_is_422_naming_in_and_out(api: Api) -> None:
+    viewer = api.as_("viewer", "acme")
+
+    answer = viewer.get("/messages", params={"direction": "inbound"})
+
+    assert answer.status_code == 422
+    assert "Input should be 'in' or 'out'" in answer.json()["error"]["message"]
+
+
+def test_state_longer_than_any_stored_is_422(api: Api) -> None:
+    viewer = api.as_("viewer", "acme")
+
+    answer = viewer.get("/messages", params={"state": "x" * 33})
+
+    assert answer.status_code == 422
+    assert "at most 32 characters" in answer.json()["error"]["message"]
 
 
 def test_message_detail_has_checksum_and_error_but_no_payload(api: Api) -> None:
@@ -57,7 +75,7 @@ def test_replay_runs_the_payload_again_and_is_audited(api: Api) -> None:
 
 def test_replay_of_an_unreadable_payload_is_409(api: Api) -> None:
     manager = api.as_("manager", "acme")
-    refused = manager.post("/requisitions", content=b"{not json")
+    refused = manager.post("/requisitions", content=b"{not json", headers=JSON)
     message_id = refused.json()["error"]["details"]["message_id"]
     integrator = api.as_("integrator", "acme")
 

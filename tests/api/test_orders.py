@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from gateway.lifecycle import OrderStatus
 from tests.api.builders import add_document, add_order
 from tests.api.harness import Api
 
@@ -123,6 +124,48 @@ def test_total_range_upside_down_is_422(api: Api, orders: dict[str, int]) -> Non
 
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "validation_failed"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("total_min", "99999999999999999999"),
+        ("total_min", "1e400"),
+        ("total_max", "-99999999999999999999"),
+        ("total_max", "1e400"),
+    ],
+)
+def test_total_beyond_what_an_order_can_hold_is_422(
+    api: Api, name: str, value: str
+) -> None:
+    acme = api.as_("viewer", "acme")
+
+    answer = acme.get("/orders", params={name: value})
+
+    error = answer.json()["error"]
+    assert answer.status_code == 422
+    assert error["details"]["fields"][0]["location"] == ["query", name]
+    assert "10000000000000" in error["message"]
+
+
+def test_total_in_fractions_of_a_kopeck_is_422(api: Api) -> None:
+    acme = api.as_("viewer", "acme")
+
+    answer = acme.get("/orders", params={"total_min": "99.995"})
+
+    assert answer.status_code == 422
+    assert "2 decimal places" in answer.json()["error"]["message"]
+
+
+def test_unknown_status_is_422_naming_the_statuses(api: Api) -> None:
+    acme = api.as_("viewer", "acme")
+
+    answer = acme.get("/orders", params=[("status", "shipped"), ("status", "sent")])
+
+    error = answer.json()["error"]
+    assert answer.status_code == 422
+    assert error["details"]["fields"][0]["location"] == ["query", "status", "1"]
+    assert all(f"'{status}'" in error["message"] for status in OrderStatus)
 
 
 def test_channel_filter(api: Api, orders: dict[str, int]) -> None:

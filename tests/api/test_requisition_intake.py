@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from gateway.store.tables import Message
-from tests.api.harness import Api, requisition_body
+from tests.api.harness import JSON, Api, requisition_body
 
 
 def test_same_requisition_posted_ten_times_is_kept_once(api: Api) -> None:
     manager = api.as_("manager", "acme")
     body = json.dumps(requisition_body("REQ-10")).encode()
 
-    answers = [manager.post("/requisitions", content=body) for _ in range(10)]
+    answers = [
+        manager.post("/requisitions", content=body, headers=JSON) for _ in range(10)
+    ]
 
     statuses = [answer.status_code for answer in answers]
     assert statuses == [201] + [200] * 9
@@ -32,7 +36,7 @@ def test_raw_body_is_kept_byte_for_byte(api: Api) -> None:
         b' "lines": [{"article": "1000001", "quantity": 1.5}]}'
     )
 
-    posted = manager.post("/requisitions", content=body)
+    posted = manager.post("/requisitions", content=body, headers=JSON)
 
     message_id = posted.json()["message_id"]
     payload = manager.get(f"/messages/{message_id}/payload")
@@ -75,9 +79,7 @@ def test_broken_json_is_400_and_kept_as_a_failed_message(api: Api) -> None:
     manager = api.as_("manager", "acme")
     body = b'{"external_id": "REQ-BROKEN", "lines": [{"article": "1000001",'
 
-    answer = manager.post(
-        "/requisitions", content=body, headers={"Content-Type": "application/json"}
-    )
+    answer = manager.post("/requisitions", content=body, headers=JSON)
 
     error = answer.json()["error"]
     assert answer.status_code == 400
@@ -97,11 +99,93 @@ def test_broken_json_of_an_all_tenant_token_is_kept_when_the_query_names_the_ten
 ) -> None:
     admin = api.admin
 
-    answer = admin.post("/requisitions?tenant=globex", content=b"[1, 2")
+    answer = admin.post("/requisitions?tenant=globex", content=b"[1, 2", headers=JSON)
 
     message_id = answer.json()["error"]["details"]["message_id"]
     assert answer.status_code == 400
     assert admin.get(f"/messages/{message_id}").json()["tenant_id"] == "globex"
+
+
+def test_json_nested_too_deeply_to_read_is_400_and_kept_as_a_failed_message(
+    api: Api,
+) -> None:
+    manager = api.as_("manager", "acme")
+    depth = 100_000
+    body = b'{"external_id": "DEEP", "lines": [], "x": %s%s}' % (
+        b"[" * depth,
+        b"]" * depth,
+    )
+
+    answer = manager.post("/requisitions", content=body, headers=JSON)
+
+    error = answer.json()["error"]
+    assert answer.status_code == 400
+    assert error["code"] == "malformed_json"
+    assert "nests arrays or objects too deeply" in error["message"]
+    with api.hub.db.session() as session:
+        kept = session.get(Message, error["details"]["message_id"])
+    assert kept is not None
+    assert (kept.state, kept.payload, kept.error) == ("failed", body, error["message"])
+
+
+def test_body_sent_as_plain_text_is_415_and_kept_with_the_reason(api: Api) -> None:
+    manager = api.as_("manager", "acme")
+    body = json.dumps(requisition_body("REQ-TEXT")).encode()
+
+    answer = manager.post(
+        "/requisitions", content=body, headers={"Content-Type": "text/plain"}
+    )
+
+    error = answer.json()["error"]
+    assert answer.status_code == 415
+    assert error["code"] == "unsupported_media_type"
+    assert "Content-Type: application/json" in error["message"]
+    assert manager.get("/requisitions").json()["total"] == 0
+    with api.hub.db.session() as session:
+        kept = session.get(Message, error["details"]["message_id"])
+    assert kept is not None
+    assert (kept.state, kept.content_type, kept.payload) == (
+        "failed",
+        "text/plain",
+        body,
+    )
+    assert kept.error == error["message"]
+
+
+def test_body_without_a_content_type_is_415_saying_what_to_send(api: Api) -> None:
+    manager = api.as_("manager", "acme")
+    body = json.dumps(requisition_body("REQ-UNTYPED")).encode()
+
+    answer = manager.post("/requisitions", content=body)
+
+    error = answer.json()["error"]
+    assert answer.status_code == 415
+    assert error["message"] == (
+        "the request has no Content-Type; send the body as JSON with "
+        "Content-Type: application/json"
+    )
+    assert error["details"]["message_id"] is not None
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/vnd.komus.requisition+json",
+    ],
+)
+def test_json_is_taken_with_a_charset_or_as_a_json_suffix_type(
+    api: Api, content_type: str
+) -> None:
+    manager = api.as_("manager", "acme")
+    body = json.dumps(requisition_body("REQ-TYPED")).encode()
+
+    answer = manager.post(
+        "/requisitions", content=body, headers={"Content-Type": content_type}
+    )
+
+    assert answer.status_code == 201
 
 
 def test_body_without_external_id_is_422_with_its_location(api: Api) -> None:

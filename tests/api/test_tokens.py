@@ -9,7 +9,7 @@ from sqlalchemy import select
 from gateway.clock import ManualClock
 from gateway.hub import hash_token
 from gateway.store.tables import ApiToken, AuditEntry
-from tests.api.harness import Api
+from tests.api.harness import JSON, Api
 
 
 def audit_actions(api: Api, target: str) -> list[str]:
@@ -96,6 +96,26 @@ def test_unknown_role_is_422_with_its_location(api: Api) -> None:
     assert answer.status_code == 422
     fields = answer.json()["error"]["details"]["fields"]
     assert fields[0]["location"] == ["body", "role"]
+
+
+def test_malformed_json_is_400_as_on_every_route(api: Api) -> None:
+    answer = api.admin.post(
+        "/tokens", content=b'{"name": "CRM",\n "role": }', headers=JSON
+    )
+
+    error = answer.json()["error"]
+    assert answer.status_code == 400
+    assert error["code"] == "malformed_json"
+    assert error["message"] == (
+        "the body is not valid JSON: Expecting value at line 2 column 10"
+    )
+
+
+def test_json_nested_too_deeply_to_read_is_400_malformed_json(api: Api) -> None:
+    answer = api.admin.post("/tokens", content=b"[" * 100_000, headers=JSON)
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "malformed_json"
 
 
 def last_used_at(api: Api, secret: str) -> datetime | None:

@@ -377,3 +377,18 @@ def test_document_id_with_spaces_around_it_is_refused(hub):
     assert "has spaces around it" in intake.problems[0]
     with hub.db.session() as session:
         assert session.get(Message, intake.message_id).state == "failed"
+
+
+def test_nul_characters_are_held_and_removed_so_the_requisition_is_kept(hub):
+    record = _record(
+        hub,
+        comment="до\x00ставка",
+        lines=[{"article": "1", "quantity": "1", "client_item_name": "ручка\x00"}],
+    )
+
+    intake = hub.pipeline.receive(record)
+
+    assert intake.state == "held"
+    assert "a text field contains a NUL character; it is removed" in intake.problems
+    with hub.db.session() as session:
+        assert session.get(Requisition, intake.requisition_id).comment == "доставка"

@@ -1,0 +1,1 @@
+"""The gateway's test suite; a package so that no installed "tests" shadows it."""
