@@ -1,0 +1,1 @@
+"""SAP: requisitions in over OData or ORDERS05 IDocs, documents back as IDocs."""
