@@ -45,7 +45,7 @@ class RequestLog:
         context = {
             "request_id": request_id,
             "method": scope["method"],
-            "path": scope["path"],
+            "path": loggable_path(scope["path"]),
         }
         status = 500
         started = time.perf_counter()
@@ -82,3 +82,14 @@ class RequestLog:
                 await self.app(scope, receive, send_logged)
             finally:
                 write_line()
+
+
+SECRET_PATH_PREFIXES = ("/hooks/",)
+"""Paths whose last segment is a secret (CRM hook URLs): never logged whole."""
+
+
+def loggable_path(path: str) -> str:
+    if path.startswith(SECRET_PATH_PREFIXES):
+        head, _, _secret = path.rstrip("/").rpartition("/")
+        return f"{head}/***"
+    return path

@@ -6,7 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from gateway.clock import utcnow
@@ -329,3 +336,121 @@ class KomusRateSlot(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     slot: int = Field(primary_key=True)
     used_at: float = 0.0  # seconds since the epoch (node clocks are NTP-synced)
+
+
+class ItemSuggestion(SQLModel, table=True):
+    """A Komus article proposed for one of a client's items, for an integrator.
+
+    Made from a nomenclature upload (the message it came in); confirming it writes
+    the client item code → Komus article row into the tenant's item table. An item
+    nothing matched is kept too (``unmatched``, no article) so it can be listed.
+    """
+
+    __tablename__ = "onec_item_suggestions"
+    __table_args__ = (
+        Index("ix_onec_item_suggestions_tenant_state", "tenant_id", "state"),
+        Index("ix_onec_item_suggestions_item", "tenant_id", "client_item_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id")
+    message_id: int = Field(foreign_key="messages.id", index=True)
+    client_item_id: str = Field(max_length=255)
+    client_article: str | None = Field(default=None, max_length=128)
+    client_barcode: str | None = Field(default=None, max_length=64)
+    client_name: str | None = None
+    article: str | None = Field(default=None, max_length=32)  # the Komus article
+    komus_name: str | None = None
+    method: str | None = Field(default=None, max_length=16)  # barcode, article, name
+    confidence: float = 0.0  # 0 to 1
+    note: str | None = None
+    state: str = Field(default="suggested", max_length=16)
+    # suggested, unmatched, confirmed, superseded
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = None
+
+
+class CrmHook(SQLModel, table=True):
+    """A tenant's inbound CRM hook, reached at ``/hooks/{tenant}/{kind}/{secret}``.
+
+    Only the path secret's SHA-256 is kept. ``settings`` holds what the CRM's own
+    check needs (application token, client secret, organisation id, Basic login).
+    """
+
+    __tablename__ = "crm_hooks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True)
+    kind: str = Field(max_length=16)  # bitrix24, amocrm, hubspot, salesforce, …
+    name: str = Field(max_length=128)
+    secret_hash: str = Field(max_length=64, unique=True)
+    settings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    rotated_at: datetime | None = None
+    disabled_at: datetime | None = None
+
+
+class CrmInboxEvent(SQLModel, table=True):
+    """One CRM event taken from a hook body; the unique key makes intake idempotent."""
+
+    __tablename__ = "crm_inbox"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "kind", "event_key", name="uq_crm_inbox_event"),
+        Index("ix_crm_inbox_state", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id")
+    kind: str = Field(max_length=16)
+    hook_id: int = Field(foreign_key="crm_hooks.id")
+    message_id: int = Field(foreign_key="messages.id")
+    event_key: str = Field(max_length=255)
+    deal_id: str = Field(max_length=128)
+    sequence: int = Field(  # the CRM's event time in ms (or a version): newer is larger
+        default=0, sa_column=Column(BigInteger, nullable=False)
+    )
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="pending", max_length=16)
+    # pending, ordered (handed to the pipeline), skipped, stale, failed
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime | None = None
+
+
+class CrmDeal(SQLModel, table=True):
+    """The newest state of a CRM deal the gateway has acted on."""
+
+    __tablename__ = "crm_deals"
+
+    tenant_id: str = Field(primary_key=True, max_length=63)
+    kind: str = Field(primary_key=True, max_length=16)
+    deal_id: str = Field(primary_key=True, max_length=128)
+    sequence: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    stage: str | None = Field(default=None, max_length=128)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookSubscription(SQLModel, table=True):
+    """A tenant's endpoint for signed order events (Standard Webhooks).
+
+    ``secret`` signs every attempt; after a rotation ``previous_secret`` signs too,
+    until ``previous_until``, so a subscriber can switch keys without a gap.
+    """
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True)
+    url: str = Field(max_length=4096)
+    event_types: list = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    description: str | None = Field(default=None, max_length=255)
+    secret: str = Field(max_length=128)
+    previous_secret: str | None = Field(default=None, max_length=128)
+    previous_until: datetime | None = None
+    failing_since: datetime | None = None
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

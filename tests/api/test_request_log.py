@@ -34,3 +34,11 @@ def test_a_request_id_that_is_not_plain_is_replaced(api: Api) -> None:
 
     assert answer.headers["x-request-id"] != offered
     assert len(answer.headers["x-request-id"]) == 32
+
+
+def test_hook_secrets_in_paths_are_not_logged() -> None:
+    from gateway.api.request_log import loggable_path
+
+    logged = loggable_path("/hooks/acme/bitrix24/CIrnhKi8PSYxP_ocE96yjV0t3")
+
+    assert logged == "/hooks/acme/bitrix24/***"

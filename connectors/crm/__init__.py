@@ -1,0 +1,1 @@
+"""CRM webhooks: deals coming in from CRMs, signed order events going out."""
