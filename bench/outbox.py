@@ -81,7 +81,7 @@ def run(url: str, count: int, concurrency: int, target: str) -> float:
             outbox.add(
                 session,
                 DeliveryDraft(
-                    tenant_id="bench", channel="webhook", target=target, payload=PAYLOAD
+                    tenant_id="bench", channel="http", target=target, payload=PAYLOAD
                 ),
             )
     sender = HttpSender(timeout=10, allowed_private=settings.allow_private_targets)

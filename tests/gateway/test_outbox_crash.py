@@ -37,7 +37,7 @@ def test_sigkill_during_delivery_then_restart_delivers_exactly_once(
     delivery = hub.outbox.enqueue(
         DeliveryDraft(
             tenant_id="acme",
-            channel="webhook",
+            channel="http",
             target=target,
             payload=b'{"type": "order.confirmed", "order": 17}',
         )

@@ -69,7 +69,7 @@ def dispatcher(outbox: Outbox) -> Iterator[Dispatcher]:
 def _queue(outbox: Outbox, target: str, payload: bytes = b'{"n": 1}') -> int:
     delivery = outbox.enqueue(
         DeliveryDraft(
-            tenant_id="acme", channel="webhook", target=target, payload=payload
+            tenant_id="acme", channel="http", target=target, payload=payload
         )
     )
     assert delivery is not None and delivery.id is not None

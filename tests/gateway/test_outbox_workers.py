@@ -48,7 +48,7 @@ def test_two_workers_on_postgres_deliver_500_each_exactly_once(
                     session,
                     DeliveryDraft(
                         tenant_id="acme",
-                        channel="webhook",
+                        channel="http",
                         target=target,
                         payload=f'{{"n": {number}}}'.encode(),
                     ),
