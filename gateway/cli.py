@@ -195,6 +195,46 @@ def create_token(
     typer.echo(token)
 
 
+users_app = typer.Typer(help="Console users.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def add_console_user(
+    login: Annotated[str, typer.Option(help="The name to sign in with.")],
+    role: Annotated[
+        str, typer.Option(help="admin, integrator, manager, accountant or viewer.")
+    ],
+    tenant: Annotated[
+        str | None, typer.Option(help="Tenant id; leave out for all tenants.")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Create a console user (the first admin, say); the password is asked for."""
+    from gateway.console.users import create_user
+    from gateway.errors import ValidationFailed
+    from gateway.hub import Hub
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    hub = Hub(_settings(config))
+    hub.prepare()
+    try:
+        create_user(hub, login, password, role, tenant, actor="cli")
+    except ValidationFailed as failure:
+        for reason in failure.reasons:
+            typer.echo(reason, err=True)
+        raise typer.Exit(code=2) from failure
+    finally:
+        hub.stop()
+    typer.echo(f"console user {login} ({role}) created")
+
+
 mappings_app = typer.Typer(
     help="Check and preview the YAML mappings integrators edit.",
     no_args_is_help=True,

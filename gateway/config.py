@@ -201,6 +201,17 @@ class MappingSettings(Section):
         return Path(config_source).parent / directory
 
 
+class ConsoleSettings(Section):
+    """The web console: its session cookie, sign-in lockout and demo admin."""
+
+    session_secret: SecretStr | None = None  # empty: a random one per process
+    cookie_secure: bool = False  # set true behind HTTPS
+    session_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 12.0
+    lockout_threshold: Annotated[int, Field(ge=1, le=100)] = 5
+    lockout_minutes: Annotated[float, Field(ge=0)] = 15.0  # 0: until an admin unlocks
+    demo_admin_password: SecretStr | None = None  # creates user "admin" when missing
+
+
 class DeliveryAddress(Section):
     code: Annotated[str, Field(min_length=1)]
     address: Annotated[str, Field(min_length=1)]
@@ -269,6 +280,7 @@ class Settings(Section):
     komus: KomusSettings = Field(default_factory=KomusSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     mappings: MappingSettings = Field(default_factory=MappingSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     tenants: list[TenantSettings] = Field(default_factory=list)
     source: str = Field(default="<defaults>", exclude=True)
 

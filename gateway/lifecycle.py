@@ -248,26 +248,44 @@ def _due(line: LineProgress) -> Decimal:
     return line.ordered if line.confirmed is None else line.confirmed
 
 
+_DETOURS = frozenset(
+    {
+        OrderStatus.PARTIALLY_CONFIRMED,
+        OrderStatus.PARTIALLY_SHIPPED,
+        OrderStatus.PAID,  # deferred payment: goods often ship unpaid
+        OrderStatus.PICKING,
+    }
+)
+
+
 def path_to(current: OrderStatus, target: OrderStatus) -> list[OrderStatus] | None:
     """The allowed steps from ``current`` to ``target``, ``target`` included.
 
     A poll can miss states: an order seen submitted and then paid went through
-    confirmed and invoiced. Forward progress is walked through its missing
-    steps; an ending (cancelled, rejected) must be reachable directly, so that
+    confirmed and invoiced. Forward progress walks the main road (confirmed,
+    invoiced, shipped, delivered) one stage at a time; partial states, payment
+    and picking are entered only as the target, since a missed poll says nothing
+    of them. An ending (cancelled, rejected) must be reachable directly, so that
     no step is invented on the way to it. None when there is no such path.
     """
     if current == target:
         return []
     if target in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
         return [target] if can_transition(current, target) else None
-    queue: list[list[OrderStatus]] = [[current]]
-    seen = {current}
-    while queue:
-        route = queue.pop(0)
-        onward = [s for s in TRANSITIONS[route[-1]] if s in _PROGRESS and s not in seen]
-        for step in sorted(onward, key=_PROGRESS.__getitem__):
-            if step == target:
-                return [*route[1:], step]
-            seen.add(step)
-            queue.append([*route, step])
-    return None
+    if current not in _PROGRESS or target not in _PROGRESS:
+        return None
+    route: list[OrderStatus] = []
+    here = current
+    while here != target:
+        onward = [
+            step
+            for step in TRANSITIONS[here]
+            if step in _PROGRESS
+            and _PROGRESS[here] < _PROGRESS[step] <= _PROGRESS[target]
+            and (step == target or step not in _DETOURS)
+        ]
+        if not onward:
+            return None
+        here = min(onward, key=lambda step: (_PROGRESS[step], step != target))
+        route.append(here)
+    return route

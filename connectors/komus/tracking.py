@@ -15,7 +15,7 @@ the substitution is announced once as an ``order.line_substituted`` event.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -208,7 +208,8 @@ class KomusTracker:
         status = known.status if known else None
         by_line = _rows_by_line(order, found.rows)
         news = _news(order, found, status, by_line)
-        result = apply_news(self.pipeline, order.id, news)
+        for stage in _stages(news):
+            result = apply_news(self.pipeline, order.id, stage)
         self._announce_substitutions(tenant, order, found, by_line)
         documents = found.documents
         if documents is None:
@@ -468,6 +469,39 @@ def _news(
         cancelled=found.canceled or status == OrderStatus.CANCELLED,
         reason=found.cancel_reason,
     )
+
+
+def _stages(news: OrderNews) -> list[OrderNews]:
+    """The news of one poll told in the order things happen at Komus.
+
+    A poll may find an order several steps on (after an outage, or a long pause
+    between polls). Applied at once, the lifecycle would take the shortest allowed
+    route there: from submitted to delivered it would skip confirmed and invoiced
+    and pass through partially_shipped for an order that shipped whole. Told as
+    confirmation, invoice, payment, picking, shipment, delivery and ending, each
+    step the order took is recorded. A stage that adds nothing is left out, and
+    ``apply_news`` ignores one the order has already passed.
+    """
+    confirmed = [replace(line, shipped=None, delivered=None) for line in news.lines]
+    shipped = [replace(line, delivered=None) for line in news.lines]
+    ongoing = replace(news, cancelled=False, reason=None)
+    answered = replace(
+        ongoing, lines=confirmed, invoiced=False, paid=False, picking=False
+    )
+    candidates = [
+        answered,
+        replace(answered, invoiced=news.invoiced),
+        replace(answered, invoiced=news.invoiced, paid=news.paid),
+        replace(ongoing, lines=confirmed),
+        replace(ongoing, lines=shipped),
+        ongoing,
+        news,
+    ]
+    stages = candidates[:1]
+    for stage in candidates[1:]:
+        if stage != stages[-1]:
+            stages.append(stage)
+    return stages
 
 
 def _delivered_by_row(found: KomusOrder) -> dict[int, Decimal]:

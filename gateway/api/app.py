@@ -11,9 +11,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 
+from gateway import console
 from gateway.api import (
     deliveries,
     health,
+    mappings,
     messages,
     orders,
     requisition_intake,
@@ -49,10 +51,12 @@ def create_app(hub: Hub) -> FastAPI:
         requisitions,
         messages,
         deliveries,
+        mappings,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     for router in hub.routers:
         app.include_router(router)
+    console.install(app, hub)
     return app
 
 

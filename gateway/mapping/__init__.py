@@ -4,7 +4,7 @@ Public surface::
 
     check_all(directory) -> list[ConfigProblem]
     preview(mapping_path, input_bytes, reader_name) -> PreviewResult
-    MappingRegistry(directory, interval=…)   inbound()/outbound(), hot reload
+    MappingRegistry(directory, interval=…)   inbound()/outbound(), states(), reload
     MappingFailed, MappingUnavailable        runtime errors (GatewayError)
 
 The file format is described in ``mappings/README.md``.

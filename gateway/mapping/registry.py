@@ -11,8 +11,9 @@ replay) instead of falling back to a guess.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 
@@ -30,6 +31,26 @@ log = structlog.get_logger(__name__)
 
 Key = tuple[str, str]
 """(tenant folder, channel)."""
+
+Status = Literal["ok", "broken", "unavailable"]
+
+
+@dataclass(frozen=True)
+class MappingState:
+    """One mapping file as the registry holds it: what serves, and what is wrong."""
+
+    file: str
+    tenant: str
+    channel: str
+    version: str | None
+    problems: tuple[ConfigProblem, ...] = ()
+
+    @property
+    def status(self) -> Status:
+        """ok; broken (the last good version serves); unavailable (nothing does)."""
+        if not self.problems:
+            return "ok"
+        return "broken" if self.version else "unavailable"
 
 
 class UnavailableMapping:
@@ -187,6 +208,25 @@ class MappingRegistry:
     def versions(self) -> dict[str, str]:
         self._ensure_loaded()
         return {f"{t}/{c}": m.version for (t, c), m in sorted(self._good.items())}
+
+    def states(self) -> list[MappingState]:
+        """Every mapping file in a tenant or shared folder, by tenant and channel."""
+        self._ensure_loaded()
+        with self._guard:
+            return [
+                MappingState(
+                    file=self.tables.display(path),
+                    tenant=tenant,
+                    channel=channel,
+                    version=(
+                        self._good[(tenant, channel)].version
+                        if (tenant, channel) in self._good
+                        else None
+                    ),
+                    problems=tuple(self._broken.get((tenant, channel), ())),
+                )
+                for (tenant, channel), path in sorted(self._paths.items())
+            ]
 
     def problems(self) -> list[ConfigProblem]:
         """Problems of the files as they are now (a good version may still serve)."""

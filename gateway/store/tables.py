@@ -454,3 +454,42 @@ class WebhookSubscription(SQLModel, table=True):
     disabled_reason: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ConsoleUser(SQLModel, table=True):
+    """A person who signs in to the web console; only an argon2 hash of the password.
+
+    ``tenant_id`` None means every tenant. ``failed_logins`` counts wrong passwords
+    since the last good one; reaching the configured threshold sets ``locked_at``.
+    """
+
+    __tablename__ = "console_users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)  # admin, integrator, manager, accountant, viewer
+    tenant_id: str | None = Field(default=None, foreign_key="tenants.id")
+    failed_logins: int = 0
+    locked_at: datetime | None = None
+    disabled_at: datetime | None = None
+    last_login_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in browser: the cookie carries a random token, the table its SHA-256."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="console_users.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+Index("ix_orders_tenant_created", Order.tenant_id, Order.created_at)
+"""The console lists a tenant's orders newest first (migration 0006)."""

@@ -10,6 +10,7 @@ from gateway.lifecycle import (
     can_transition,
     check_transition,
     is_terminal,
+    path_to,
     status_from_lines,
 )
 
@@ -373,3 +374,27 @@ def test_lines_from_a_generator_are_read():
     status = status_from_lines(lines, current=S.SUBMITTED)
 
     assert status == S.CONFIRMED
+
+
+def test_missed_states_are_walked_along_the_main_road():
+    route = path_to(OrderStatus.SUBMITTED, OrderStatus.DELIVERED)
+
+    assert route == [
+        OrderStatus.CONFIRMED,
+        OrderStatus.INVOICED,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+    ]
+
+
+def test_payment_is_never_invented_on_the_way():
+    route = path_to(OrderStatus.CONFIRMED, OrderStatus.SHIPPED)
+
+    assert OrderStatus.PAID not in route
+
+
+def test_an_ending_must_be_reachable_directly():
+    assert path_to(OrderStatus.PAID, OrderStatus.CANCELLED) is None
+    assert path_to(OrderStatus.SUBMITTED, OrderStatus.CANCELLED) == [
+        OrderStatus.CANCELLED
+    ]

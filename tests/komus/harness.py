@@ -28,11 +28,13 @@ def write_komus_config(
     *,
     komus: dict[str, Any] | None = None,
     sandbox: dict[str, Any] | None = None,
+    scheduler: dict[str, Any] | None = None,
 ) -> Path:
     """A config.yaml whose tenants have Komus tokens the sandbox knows.
 
     ``komus`` and ``sandbox`` override keys of ``komus`` and of its
-    ``sandbox_options``.
+    ``sandbox_options``; ``scheduler`` replaces the ``scheduler`` section, which
+    is switched off unless given (a test drives the hub itself).
     """
     komus_keys = {
         "base_url": "sandbox",
@@ -45,6 +47,7 @@ def write_komus_config(
         "database": str(directory / "komus-sandbox.db"),
         "time_scale": 0.05,
     } | (sandbox or {})
+    scheduler_keys = scheduler or {"enabled": False}
     path = directory / "config.yaml"
     path.write_text(
         f"""
@@ -53,7 +56,7 @@ server:
 database:
   url: "{database_url}"
 scheduler:
-  enabled: false
+{_keys(scheduler_keys, 2)}
 logging:
   level: INFO
   format: json

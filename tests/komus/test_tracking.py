@@ -96,6 +96,30 @@ def test_order_follows_komus_to_delivered_with_invoice_pdf_and_upd_kept(
     assert upd.filename.endswith(".xml")
 
 
+def test_a_poll_that_finds_the_order_delivered_records_every_step_it_took(
+    gateway, connector, sandbox
+):
+    order_id = _ordered(gateway, [line(sandbox.articles(1)[0], 2)])
+
+    sandbox.advance(RESERVE + INVOICE + PAY + PICK + SHIP + DELIVER)
+    connector.tracker.run_once()
+
+    with gateway.db.session() as session:
+        path = session.execute(
+            select(OrderStatusChange.to_status)
+            .where(OrderStatusChange.order_id == order_id)
+            .order_by(OrderStatusChange.id)
+        ).scalars()
+        assert list(path) == [
+            "submitted",
+            "confirmed",
+            "invoiced",
+            "paid",
+            "shipped",
+            "delivered",
+        ]
+
+
 def test_a_poll_that_brings_nothing_new_changes_nothing(gateway, connector, sandbox):
     _ordered(gateway, [line(sandbox.articles(1)[0], 1)])
     _after(gateway, connector, sandbox, RESERVE + INVOICE)

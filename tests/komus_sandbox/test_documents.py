@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +40,69 @@ def mixed_order(sandbox: Sandbox, komus: httpx.Client) -> dict:
     return komus.get(f"/orders/{order['id']}").json()
 
 
+def _apart_when_rounded_once(komus: httpx.Client, articles: list, rate: str) -> list:
+    """Two rows of one rate whose VAT rounded per line differs from it rounded once.
+
+    On such rows a total recomputed from the summed amounts is off by a kopeck.
+    """
+    percent = Decimal(rate)
+    candidates = articles[:40]
+    answer = komus.post(
+        "/prices/",
+        params={"region": "77"},
+        json={"artnumbers": [a.artnumber for a in candidates]},
+    ).json()
+    price = {
+        item["artnumber"]: Decimal(str(item["prices"][0]["partnerPrice"]))
+        for item in answer["content"]
+    }
+    for first, second in itertools.combinations(candidates, 2):
+        for lots in itertools.product((1, 2, 3), repeat=2):
+            pair = [(first, lots[0]), (second, lots[1])]
+            gross = [
+                round_money(a.min_quantity * n * price[a.artnumber]) for a, n in pair
+            ]
+            by_line = sum(round_money(g * percent / (100 + percent)) for g in gross)
+            once = round_money(sum(gross) * percent / (100 + percent))
+            if by_line != once:
+                return [row(article, lots=n) for article, n in pair]
+    raise LookupError(f"no two {rate} % articles that round apart")
+
+
+@pytest.fixture
+def rounding_order(sandbox: Sandbox, komus: httpx.Client) -> dict:
+    """22 % and 10 % rows whose VAT differs when rounded per line or per total."""
+    rows = [
+        *_apart_when_rounded_once(komus, in_stock(sandbox.catalog, vat="22"), "22"),
+        *_apart_when_rounded_once(komus, in_stock(sandbox.catalog, vat="10"), "10"),
+    ]
+    order = place(komus, "REQ-ROUND", *rows).json()
+    sandbox.advance(UNTIL_SHIPPED)
+    return komus.get(f"/orders/{order['id']}").json()
+
+
+def _by_line(order: dict) -> dict[str, list]:
+    """Each row's amounts computed here from its quantity and price, by VAT rate."""
+    amounts: dict[str, list] = {}
+    for source in order["rows"]:
+        rate = str(source["nds"])
+        amounts.setdefault(rate, []).append(
+            line_amounts(
+                str(source["quantity"]),
+                str(source["price"]),
+                VatRate(rate),
+                price_includes_vat=True,
+            )
+        )
+    return amounts
+
+
+def _amount_after(label: str, text: str) -> Decimal:
+    found = re.search(re.escape(label) + r"\s*([\d\s\u00a0]+,\d{2})", text)
+    assert found is not None, f"{label!r} is not on the invoice"
+    return Decimal(re.sub(r"\s", "", found.group(1)).replace(",", "."))
+
+
 def _upd(komus: httpx.Client, order: dict) -> httpx.Response:
     upd = next(d for d in order["documents"] if d["kind"] == "upd")
     return komus.get(f"/orders/{order['id']}/documents/{upd['id']}")
@@ -71,6 +135,23 @@ def test_invoice_totals_vat_by_rate_and_words(mixed_order: dict, komus: httpx.Cl
     assert "В том числе НДС 22%" in text and "В том числе НДС 10%" in text
     assert amount_in_words(total) in text
     assert 'ООО "Ромашка", ИНН 7707083893' in text
+
+
+def test_invoice_vat_by_rate_and_total_are_sums_of_lines_rounded_one_by_one(
+    rounding_order: dict, komus: httpx.Client
+):
+    amounts = _by_line(rounding_order)
+
+    text = _pdf_text(komus.get(f"/orders/{rounding_order['id']}/invoice").content)
+
+    for rate, lines in amounts.items():
+        vat = sum(line.vat for line in lines)
+        gross = sum(line.gross for line in lines)
+        assert vat != round_money(gross * Decimal(rate) / (100 + Decimal(rate)))
+        assert _amount_after(f"В том числе НДС {rate}%:", text) == vat
+    total = sum(line.gross for lines in amounts.values() for line in lines)
+    assert _amount_after("Итого:", text) == total
+    assert _amount_after("Всего к оплате:", text) == total
 
 
 def test_invoice_is_also_listed_as_a_document(mixed_order: dict, komus: httpx.Client):
@@ -148,6 +229,21 @@ def test_upd_lines_are_rounded_one_by_one_and_totals_are_their_sums(
         Decimal(i.findtext("СумНал/СумНал")) for i in items
     )
     assert Decimal(totals.get("СтТовУчНалВсего")) == Decimal(str(mixed_order["price"]))
+
+
+def test_upd_totals_are_sums_of_lines_rounded_one_by_one(
+    rounding_order: dict, komus: httpx.Client
+):
+    lines = [line for each in _by_line(rounding_order).values() for line in each]
+
+    root = etree.fromstring(_upd(komus, rounding_order).content)
+
+    totals = root.find("Документ/ТаблСчФакт/ВсегоОпл")
+    assert Decimal(totals.get("СтТовБезНДСВсего")) == sum(line.net for line in lines)
+    assert Decimal(totals.findtext("СумНалВсего/СумНал")) == sum(
+        line.vat for line in lines
+    )
+    assert Decimal(totals.get("СтТовУчНалВсего")) == sum(line.gross for line in lines)
 
 
 def test_order_vat_is_extracted_per_row(mixed_order: dict):

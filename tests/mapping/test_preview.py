@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from gateway.cli import app
 from gateway.mapping import preview
+from gateway.mapping.preview import DEFAULT
 
-from .conftest import BITRIX_CP1251, MAPPINGS, UT11_ORDERS, write
+from .conftest import (
+    BITRIX_CP1251,
+    CML31_ORDERS,
+    MAPPINGS,
+    OFFICIAL_CP1251,
+    OFFICIAL_ORDERS,
+    UT11_ORDERS,
+    write,
+)
 
 DEMO = MAPPINGS / "demo" / "onec.yaml"
 
@@ -32,6 +43,46 @@ def test_preview_tells_the_mapping_line_behind_each_field():
     assert fields["lines[2].unit_code"].value == "715"
     assert fields["lines[2].line_no"].origin == "source position 2"
     assert fields["currency"].origin.startswith("mappings/demo/onec.yaml:")
+
+
+def _made_by(field: str, origin: str) -> bool:
+    """Whether ``origin`` is the demo mapping's line that sets ``field``.
+
+    A field the mapping does not name is a default, or for ``line_no`` the
+    line's position in the source.
+    """
+    key = field.rsplit(".", 1)[-1]
+    text = DEMO.read_text(encoding="utf-8").splitlines()
+    naming = {
+        f"mappings/demo/onec.yaml:{number}"
+        for number, line in enumerate(text, start=1)
+        if line.strip().startswith(f"{key}:")
+    }
+    if naming:
+        return origin in naming
+    if key == "line_no":
+        return re.fullmatch(r"source position \d+", origin) is not None
+    return origin == DEFAULT
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [OFFICIAL_ORDERS, OFFICIAL_CP1251, BITRIX_CP1251, UT11_ORDERS, CML31_ORDERS],
+    ids=lambda sample: sample.name[:2],
+)
+def test_preview_shows_every_output_field_with_the_mapping_line_that_made_it(
+    sample: Path,
+):
+    result = preview(DEMO, sample.read_bytes())
+
+    assert result.ok and result.documents
+    for document in result.documents:
+        origins = {item.field: item.origin for item in document.fields}
+        header = set(document.output) - {"lines", "problems"}
+        line_fields = sum(len(line) for line in document.output["lines"])
+        assert {name for name in origins if not name.startswith("lines[")} == header
+        assert len(origins) == len(header) + line_fields
+        assert [f for f, origin in origins.items() if not _made_by(f, origin)] == []
 
 
 def test_preview_picks_the_reader_the_mapping_names():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from gateway.plain import PlainMapper
 from gateway.store.tables import Message, Requisition
 from tests.support.config import write_config
 
-from .conftest import MAPPINGS, UT11_ORDERS, write
+from .conftest import MAPPINGS, UT11_ORDERS, edit, write
 
 MINIMAL = "inbound:\n  lines:\n    fields:\n      quantity: {path: line.qty}\n"
 
@@ -38,13 +37,6 @@ class Recorder:
 
     def named(self, event: str) -> list[dict[str, Any]]:
         return [fields for _, name, fields in self.events if name == event]
-
-
-def edit(path: Path, text: str) -> None:
-    """Rewrite a file so that its time differs even on coarse file systems."""
-    before = path.stat().st_mtime_ns if path.exists() else 0
-    path.write_text(text, encoding="utf-8")
-    os.utime(path, ns=(before + 10_000_000, before + 10_000_000))
 
 
 def test_a_tenant_file_is_found_for_its_channel(shipped: Path):

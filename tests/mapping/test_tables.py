@@ -146,6 +146,30 @@ def test_a_lookup_by_another_column_finds_the_row():
     assert units.find("LTR", by="iso")["okei"] == "112"
 
 
+class CountedRows(dict):
+    """A table's rows that count how often the whole table is read."""
+
+    scans = 0
+
+    def values(self):  # type: ignore[override]
+        self.scans += 1
+        return super().values()
+
+
+def test_lookups_by_another_column_read_the_table_once_to_index_it(tmp_path: Path):
+    path = tmp_path / "items.csv"
+    rows = "".join(f"CL-{n:06d},{100000 + n}\n" for n in range(50_000))
+    path.write_text("client_item_code,article\n" + rows, encoding="utf-8")
+    table, _ = load_table(path, "items.csv")
+    assert table is not None
+    table.rows = CountedRows(table.rows)
+
+    found = [table.find(str(100000 + n), by="article") for n in range(0, 50_000, 7)]
+
+    assert table.rows.scans == 1
+    assert found[-1] == {"client_item_code": "CL-049994", "article": "149994"}
+
+
 def test_sap_aliases_lead_to_okei_codes():
     sap, _ = load_table(MAPPINGS / "tables" / "sap_units.csv", "sap_units.csv")
 

@@ -1,0 +1,164 @@
+"""The console in headless Chromium: the paths people take, and a hostile payload."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.pipeline import SubmittedLine, SubmittedOrder
+from tests.api.builders import add_delivery, add_document, add_order
+from tests.console.harness import PASSWORD, add_user
+from tests.console.payloads import SCRIPT_PAYLOAD, store_message
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="/usr/bin/chromium is missing (apt-get install chromium)",
+)
+
+
+class EchoSubmitter:
+    """Komus as the tests need it: every requisition ordered as it stands."""
+
+    def submit(self, tenant, requisition, lines):  # noqa: ANN001, ANN201
+        return SubmittedOrder(
+            komus_order_id=f"K-{requisition.id}",
+            number=f"KM{requisition.id:06d}",
+            lines=[
+                SubmittedLine(
+                    line_no=line.line_no,
+                    article=line.article or "0",
+                    quantity=line.quantity,
+                    price=line.expected_price or 0,
+                    vat_rate=line.vat_rate or "22",
+                    unit_code=line.unit_code,
+                )
+                for line in lines
+            ],
+        )
+
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The browser paths run on SQLite; the httpx tests cover PostgreSQL."""
+    return sqlite_url
+
+
+@pytest.fixture
+def page(console_url: str) -> Iterator[object]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=ARGS, headless=True
+        )
+        context = chromium.new_context(base_url=console_url, accept_downloads=True)
+        opened = context.new_page()
+        opened.dialogs = []  # type: ignore[attr-defined]
+        opened.on("dialog", lambda d: (opened.dialogs.append(d.message), d.dismiss()))
+        yield opened
+        context.close()
+        chromium.close()
+
+
+def sign_in(page, login: str) -> None:  # noqa: ANN001
+    page.goto("/console/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/")
+
+
+def test_a_manager_filters_opens_downloads_repeats_and_signs_out(gateway, page):
+    gateway.pipeline.submitter = EchoSubmitter()
+    order_id = add_order(gateway, "acme", status="invoiced", total="1250.00")
+    add_order(gateway, "acme", status="delivered", total="90.00")
+    add_order(gateway, "globex", status="invoiced", total="1250.00")
+    add_document(gateway, "acme", order_id, filename="invoice.pdf", content=b"%PDF-1")
+    add_user(gateway, "maria", "manager", "acme")
+
+    sign_in(page, "maria")
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    page.goto("/console/orders")
+    page.select_option("select[name=status]", "invoiced")
+    page.click("#order-filters button[type=submit]")
+    rows = page.locator("#orders tbody tr")
+
+    assert rows.count() == 1
+    rows.first.locator("a").click()
+    page.screenshot(path=str(ARTIFACTS / "order.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("text=invoice.pdf")
+    assert download.value.suggested_filename == "invoice.pdf"
+
+    page.click("#repeat")
+    page.wait_for_url("**/console/orders?note=repeated")
+    gateway.pipeline.submit_ready()
+    page.reload()
+    assert page.locator("#orders tbody tr").count() == 3
+    assert page.locator("#orders tbody tr td", has_text="console").count() == 1
+
+    page.click("#sign-out")
+    page.wait_for_url("**/console/login")
+    page.goto("/console/orders")
+    assert "/console/login" in page.url
+
+
+def test_an_integrator_replays_after_a_fix_and_retries_a_dead_delivery(
+    gateway, page, tmp_path
+):
+    held = json.dumps({"external_id": "Z-1", "lines": [{"quantity": "0"}]}).encode()
+    message_id = store_message(gateway, held, channel="api")
+    delivery_id = add_delivery(gateway, "acme", state="dead")
+    add_user(gateway, "ian", "integrator")
+
+    sign_in(page, "ian")
+    page.goto(f"/console/messages/{message_id}")
+    page.click("#replay")
+    page.wait_for_url(f"**/console/messages/{message_id}#replays")
+    assert page.locator("#replay-list a").count() == 1
+
+    page.goto(f"/console/deliveries/{delivery_id}")
+    page.click("#retry")
+    assert "Доставка поставлена в очередь" in page.content()
+    assert page.locator(".status", has_text="ожидает").count() == 1
+
+
+def test_a_script_in_a_payload_is_text_and_never_runs(gateway, page):
+    message_id = store_message(gateway, SCRIPT_PAYLOAD)
+    add_user(gateway, "isaac", "integrator")
+
+    sign_in(page, "isaac")
+    page.goto(f"/console/messages/{message_id}")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "message-log.png"), full_page=True)
+
+    assert page.dialogs == []
+    assert "<script>alert(1)</script>" in page.inner_text("#payload")
+    assert page.locator("#payload img, #payload script, #payload b").count() == 0
+
+
+def test_a_manager_cannot_open_another_tenants_order(gateway, page):
+    theirs = add_order(gateway, "globex")
+    add_user(gateway, "mona", "manager", "acme")
+
+    sign_in(page, "mona")
+    answer = page.goto(f"/console/orders/{theirs}")
+
+    assert answer.status == 404
+    assert page.locator("a[href='/console/messages']").count() == 0
