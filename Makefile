@@ -18,6 +18,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# A 1C exchange session against a gateway of its own (free ports, temporary SQLite).
+demo: $(STAMP)
+	$(BIN)/python -m connectors.onec.demo --config config.yaml
+
 check: $(STAMP)
 	$(BIN)/komus-gateway check --config config.yaml
 

@@ -1,10 +1,13 @@
-"""CommerceML order documents (the 1C ⇄ site exchange) as source records.
+"""CommerceML documents (the 1C ⇄ site exchange): orders as source records.
 
 Reads every ``Документ`` whose ``ХозОперация`` is «Заказ товара», from CommerceML
 2.03 to 3.1: with or without the ``urn:1C.ru:commerceml_*`` namespace (names are
 matched by their local part), wrapped in ``Контейнер`` (3.1) or not, in any encoding
 the XML declaration names (windows-1251, UTF-8 with or without a BOM). Producers do
-not keep the XSD's element order, so nothing here depends on it.
+not keep the XSD's element order, so nothing here depends on it. ``iter_documents``
+reads every ``Документ`` whatever its operation, with its ``ПодчиненныеДокументы``:
+that is how the gateway's own ``query`` answers read back. Files of other kinds
+(catalogue, offers, counterparties) are recognised by ``survey.py``.
 
 The parse streams (``iterparse``; each document is dropped once read) and is
 locked down: no DTD (a ``DOCTYPE`` is refused), no entity expansion, no network,
@@ -12,25 +15,29 @@ no huge-tree mode, a size cap and a depth cap.
 
 Each order becomes a ``SourceRecord``:
 
-* ``external_id`` is ``Ид``, ``revision`` is ``НомерВерсии`` (empty when absent);
+* ``external_id`` is ``Ид``, ``revision`` is ``НомерВерсии`` as 1C wrote it
+  (empty when absent; ``revisions.py`` turns it into a comparable number);
 * ``fields`` holds the header under neutral names (``number``, ``date``,
-  ``number_1c``, ``deletion_mark``, ``counterparty``, ``warehouse``, ``taxes``, …)
-  and the raw ``ЗначенияРеквизитов`` as ``requisites`` (name → value);
-* ``lines`` holds one dict per ``Товар`` (``id``, ``article``, ``name``, ``unit``
-  with ``code`` = ОКЕИ and ``international``, ``quantity``, ``price``, ``amount``,
+  ``number_1c``, ``deletion_mark``, ``counterparty``, ``warehouse``, ``taxes``,
+  ``has_goods``, …) and the raw ``ЗначенияРеквизитов`` as ``requisites``;
+* ``lines`` holds one dict per ``Товар`` (``id``, ``article``, ``komus_article``,
+  ``name``, ``unit`` with ``code`` = ОКЕИ and ``international``, ``quantity``,
+  ``price`` from ``ЦенаЗаЕдиницу`` or ``Цена``, ``factor``, ``amount``,
   ``vat_rate``, ``requisites``, …);
 * ``payload`` is the order's own ``Документ`` element as UTF-8 XML, which this
   reader reads back the same way, so a stored record can be replayed.
 
-Values stay text exactly as 1C wrote them, only trimmed (1C pads codes: ``"796 "``);
-a mapping converts them.
+Values stay text exactly as 1C wrote them, only trimmed (1C pads codes: ``"796 "``),
+and 1C's empty date (``T``) is no date; a mapping converts the rest (amounts with
+a decimal comma or spaces between thousands, dates in either form).
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import structlog
@@ -48,6 +55,8 @@ DOCUMENT = "Документ"
 ORDER_OPERATION = "Заказ товара"
 BUYER_ROLE = "Покупатель"
 VAT_NAMES = frozenset({"ндс", "vat"})
+SUPPLIER_ARTICLE = "Артикул поставщика"
+KOMUS_ARTICLE = re.compile(r"[0-9]{1,12}")
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_DEPTH = 40
@@ -62,6 +71,34 @@ class CommerceMLError(FinalError):
 class Limits:
     max_bytes: int = MAX_BYTES
     max_depth: int = MAX_DEPTH
+
+
+SAFE_PARSING: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "huge_tree": False,
+    "load_dtd": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+"""``iterparse`` options every CommerceML read uses: no DTD, entities or network."""
+
+
+@dataclass
+class CommerceMLDocument:
+    """A ``Документ`` of any kind, with the header fields an order record has."""
+
+    operation: str | None
+    id: str | None
+    number: str | None
+    fields: dict[str, Any]
+    lines: list[dict[str, Any]]
+    subordinates: list[CommerceMLDocument] = field(default_factory=list)
+    container: int | None = None
+
+    @property
+    def requisites(self) -> dict[str, Any]:
+        return self.fields["requisites"]
 
 
 def read_orders(
@@ -103,6 +140,36 @@ def iter_orders(
     limits: Limits = Limits(),
 ) -> Iterator[SourceRecord]:
     """Orders one at a time, holding one document in memory, not the whole file."""
+    for root, document, _ in _documents(source, limits, filename):
+        record = _record(document, root, tenant_id, channel, filename)
+        if record is not None:
+            yield record
+
+
+def iter_documents(
+    source: bytes | BinaryIO,
+    *,
+    filename: str | None = None,
+    limits: Limits = Limits(),
+) -> Iterator[CommerceMLDocument]:
+    """Every ``Документ`` whatever its ``ХозОперация``: orders, invoices, payments.
+
+    This is how the gateway's own ``mode=query`` answers read back: the order with
+    its status requisites, and the documents issued for it either beside it, in
+    its ``Контейнер`` (3.1) or as its ``ПодчиненныеДокументы`` (2.10).
+    """
+    for root, document, container in _documents(source, limits, filename):
+        yield _document(document, root, container)
+
+
+def _documents(
+    source: bytes | BinaryIO, limits: Limits, filename: str | None
+) -> Iterator[tuple[dict[str, str], Any, int | None]]:
+    """(root attributes, top-level ``Документ``, its ``Контейнер`` number) triples.
+
+    A document is dropped from the tree as soon as the caller asks for the next
+    one, so memory holds one document, never the file.
+    """
     if isinstance(source, bytes):
         if len(source) > limits.max_bytes:
             raise CommerceMLError(
@@ -111,19 +178,11 @@ def iter_orders(
             )
         stream: Any = io.BytesIO(source)
     else:
-        stream = _Capped(source, limits.max_bytes, filename)
-    events = etree.iterparse(
-        stream,
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+        stream = CappedStream(source, limits.max_bytes, filename)
+    events = etree.iterparse(stream, events=("start", "end"), **SAFE_PARSING)
     root_attributes: dict[str, str] = {}
     depth = 0
+    containers = 0
     try:
         for event, element in events:
             if event == "start":
@@ -134,15 +193,16 @@ def iter_orders(
                     )
                 if depth == 1:
                     root_attributes = _open_root(element)
+                elif depth == 2 and local_tag(element) == CONTAINER:
+                    containers += 1
                 continue
             depth -= 1
-            name = _local(element)
+            name = local_tag(element)
             parent = element.getparent()
-            top_level = parent is None or _local(parent) in (ROOT, CONTAINER)
+            in_container = parent is not None and local_tag(parent) == CONTAINER
+            top_level = parent is None or in_container or local_tag(parent) == ROOT
             if name == DOCUMENT and top_level:
-                record = _record(element, root_attributes, tenant_id, channel, filename)
-                if record is not None:
-                    yield record
+                yield root_attributes, element, containers if in_container else None
             if top_level and parent is not None:
                 element.clear()
                 parent.remove(element)
@@ -150,7 +210,7 @@ def iter_orders(
         raise CommerceMLError(f"not well-formed XML: {error}") from error
 
 
-class _Capped:
+class CappedStream:
     """A stream that refuses to yield more than ``limit`` bytes."""
 
     def __init__(self, stream: BinaryIO, limit: int, filename: str | None):
@@ -172,12 +232,12 @@ class _Capped:
 def _open_root(element: Any) -> dict[str, str]:
     if element.getroottree().docinfo.doctype:
         raise CommerceMLError("a DOCTYPE is not allowed in a CommerceML file")
-    name = _local(element)
+    name = local_tag(element)
     if name not in (ROOT, DOCUMENT):
         raise CommerceMLError(
             f"not a CommerceML document: the root is <{name}>, expected <{ROOT}>"
         )
-    return {_local_name(key): value for key, value in element.attrib.items()}
+    return {attribute_name(key): value for key, value in element.attrib.items()}
 
 
 # -- one document --------------------------------------------------------------------
@@ -199,23 +259,62 @@ def _record(
     external_id = _text(parts.get("Ид"))
     if external_id is None:
         raise CommerceMLError(f"order {number or '(no Номер)'} has no Ид")
+    fields = _header(parts, root)
+    lines = [_line(item) for item in _each(parts.get("Товары"))]
+    # НомерВерсии stays 1C's opaque text here; connectors/onec/revisions.py turns
+    # it into the order the pipeline compares revisions in.
+    return SourceRecord(
+        tenant_id=tenant_id,
+        channel=channel,
+        external_id=external_id,
+        payload=etree.tostring(document, encoding="utf-8", xml_declaration=True),
+        revision=fields["version"] or "",
+        kind="requisition",
+        content_type="application/xml",
+        filename=filename,
+        fields=fields,
+        lines=lines,
+    )
+
+
+def _document(
+    document: Any, root: dict[str, str], container: int | None
+) -> CommerceMLDocument:
+    parts = _children(document)
+    subordinates = [
+        _document(item, root, container)
+        for item in _each(parts.get("ПодчиненныеДокументы"))
+        if local_tag(item) == "ПодчиненныйДокумент"
+    ]
+    fields = _header(parts, root)
+    return CommerceMLDocument(
+        operation=fields["operation"],
+        id=fields["id"],
+        number=fields["number"],
+        fields=fields,
+        lines=[_line(item) for item in _each(parts.get("Товары"))],
+        subordinates=subordinates,
+        container=container,
+    )
+
+
+def _header(parts: dict[str, Any], root: dict[str, str]) -> dict[str, Any]:
     counterparties = [_counterparty(c) for c in _each(parts.get("Контрагенты"))]
     warehouses = [_warehouse(w) for w in _each(parts.get("Склады"))]
-    version = _text(parts.get("НомерВерсии"))
-    fields = {
-        "id": external_id,
-        "number": number,
-        "date": _text(parts.get("Дата")),
+    return {
+        "id": _text(parts.get("Ид")),
+        "number": _text(parts.get("Номер")),
+        "date": _date(parts.get("Дата")),
         "time": _text(parts.get("Время")),
-        "operation": operation,
+        "operation": _text(parts.get("ХозОперация")),
         "role": _text(parts.get("Роль")),
         "currency": _text(parts.get("Валюта")),
         "exchange_rate": _text(parts.get("Курс")),
         "total": _text(parts.get("Сумма")),
-        "version": version,
+        "version": _text(parts.get("НомерВерсии")),
         "deletion_mark": _text(parts.get("ПометкаУдаления")),
         "number_1c": _text(parts.get("Номер1С")),
-        "date_1c": _text(parts.get("Дата1С")),
+        "date_1c": _date(parts.get("Дата1С")),
         "comment": _text(parts.get("Комментарий")),
         "schema_version": root.get("ВерсияСхемы"),
         "generated_at": root.get("ДатаФормирования"),
@@ -225,23 +324,8 @@ def _record(
         "warehouses": warehouses,
         "taxes": [_tax(t) for t in _each(parts.get("Налоги"))],
         "requisites": _requisites(parts.get("ЗначенияРеквизитов")),
+        "has_goods": "Товары" in parts,
     }
-    lines = [_line(item) for item in _each(parts.get("Товары"))]
-    # TODO(onec-revision): НомерВерсии is 1C's opaque base64 version; the pipeline
-    # orders revisions as text, which need not follow 1C's order. Decode it (or
-    # order by arrival) when the 1C exchange connector lands.
-    return SourceRecord(
-        tenant_id=tenant_id,
-        channel=channel,
-        external_id=external_id,
-        payload=etree.tostring(document, encoding="utf-8", xml_declaration=True),
-        revision=version or "",
-        kind="requisition",
-        content_type="application/xml",
-        filename=filename,
-        fields=fields,
-        lines=lines,
-    )
 
 
 def _line(item: Any) -> dict[str, Any]:
@@ -251,10 +335,12 @@ def _line(item: Any) -> dict[str, Any]:
         for r in _each(parts.get("СтавкиНалогов"))
     ]
     taxes = [_tax(t) for t in _each(parts.get("Налоги"))]
+    requisites = _requisites(parts.get("ЗначенияРеквизитов"))
+    article = _text(parts.get("Артикул"))
     return {
         "id": _text(parts.get("Ид")),
         "catalog_id": _text(parts.get("ИдКаталога")),
-        "article": _text(parts.get("Артикул")),
+        "article": article,
         "barcode": _text(parts.get("Штрихкод")),
         "name": _text(parts.get("Наименование")),
         "unit": _unit(parts),
@@ -266,9 +352,21 @@ def _line(item: Any) -> dict[str, Any]:
         "tax_rates": tax_rates,
         "taxes": taxes,
         "discounts": [_discount(d) for d in _each(parts.get("Скидки"))],
-        "requisites": _requisites(parts.get("ЗначенияРеквизитов")),
+        "requisites": requisites,
+        "komus_article": _komus_article(article, requisites),
         "characteristics": _requisites(parts.get("ХарактеристикиТовара")),
     }
+
+
+def _komus_article(article: str | None, requisites: dict[str, Any]) -> str | None:
+    """A Komus article number 1C wrote itself: ``Артикул`` or «Артикул поставщика».
+
+    Komus articles are 1 to 12 digits; anything else is the client's own code.
+    """
+    for candidate in (article, requisites.get(SUPPLIER_ARTICLE)):
+        if isinstance(candidate, str) and KOMUS_ARTICLE.fullmatch(candidate):
+            return candidate
+    return None
 
 
 def _unit(parts: dict[str, Any]) -> dict[str, str | None]:
@@ -371,7 +469,7 @@ def _requisites(element: Any) -> dict[str, Any]:
         name = None
         values: list[str | None] = []
         for part in entry:
-            local = _local(part)
+            local = local_tag(part)
             if local == "Наименование":
                 name = _text(part)
             elif local == "Значение":
@@ -385,12 +483,12 @@ def _requisites(element: Any) -> dict[str, Any]:
 # -- small XML helpers ---------------------------------------------------------------
 
 
-def _local(element: Any) -> str:
+def local_tag(element: Any) -> str:
     tag = element.tag
     return tag.rsplit("}", 1)[-1] if tag[0] == "{" else tag
 
 
-def _local_name(name: str) -> str:
+def attribute_name(name: str) -> str:
     return name.rsplit("}", 1)[-1]
 
 
@@ -398,7 +496,7 @@ def _children(element: Any) -> dict[str, Any]:
     """Children by local name; the first of a repeated name wins."""
     found: dict[str, Any] = {}
     for child in element:
-        found.setdefault(_local(child), child)
+        found.setdefault(local_tag(child), child)
     return found
 
 
@@ -406,7 +504,7 @@ def _child(element: Any, name: str) -> Any:
     if element is None:
         return None
     for child in element:
-        if _local(child) == name:
+        if local_tag(child) == name:
             return child
     return None
 
@@ -419,6 +517,14 @@ def _text(element: Any) -> str | None:
     if element is None or element.text is None:
         return None
     return element.text.strip() or None
+
+
+def _date(element: Any) -> str | None:
+    """A date as written; 1C's empty date (``T``, ``0001-01-01``) is no date."""
+    text = _text(element)
+    if text is None or text == "T" or text.startswith("0001-01-01"):
+        return None
+    return text
 
 
 def _clean(value: str | None) -> str | None:

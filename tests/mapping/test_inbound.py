@@ -51,8 +51,8 @@ def test_the_demo_mapping_turns_a_ut11_order_into_a_requisition(
     assert (draft.number, draft.document_date) == ("ТДЦУ-000001", date(2015, 6, 29))
     assert (draft.delivery_address_code, draft.cost_center) == ("MAIN", "CC-100")
     assert [(line.article, line.unit_code, line.quantity) for line in draft.lines] == [
-        ("1034567", "796", Decimal("1")),
-        ("221133", "715", Decimal("1")),
+        ("315384", "796", Decimal("1")),
+        ("1087099", "715", Decimal("1")),
     ]
     assert draft.lines[0].expected_price == Decimal("3338")
 
