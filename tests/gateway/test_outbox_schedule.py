@@ -68,9 +68,7 @@ def dispatcher(outbox: Outbox) -> Iterator[Dispatcher]:
 
 def _queue(outbox: Outbox, target: str, payload: bytes = b'{"n": 1}') -> int:
     delivery = outbox.enqueue(
-        DeliveryDraft(
-            tenant_id="acme", channel="http", target=target, payload=payload
-        )
+        DeliveryDraft(tenant_id="acme", channel="http", target=target, payload=payload)
     )
     assert delivery is not None and delivery.id is not None
     return delivery.id
