@@ -234,7 +234,13 @@ class Pipeline:
         )
         return message_id
 
-    def receive(self, record: SourceRecord, *, message_id: int | None = None) -> Intake:
+    def receive(
+        self,
+        record: SourceRecord,
+        *,
+        message_id: int | None = None,
+        replayed: bool = False,
+    ) -> Intake:
         """Store, map, validate and keep one record; never raises for bad content."""
         tenant = self.tenant(record.tenant_id)
         if message_id is None:
@@ -259,7 +265,9 @@ class Pipeline:
             return Intake(message_id, "failed", problems=[str(error)])
 
         try:
-            intake = self._keep(tenant, record, draft, message_id, mapper.version)
+            intake = self._keep(
+                tenant, record, draft, message_id, mapper.version, replayed
+            )
         except Exception as error:
             # The payload stays in the log with what went wrong, ready for replay.
             bound.exception("intake_failed")
@@ -291,6 +299,7 @@ class Pipeline:
         draft: RequisitionDraft,
         message_id: int,
         mapping_version: str,
+        replayed: bool = False,
     ) -> Intake:
         problems = problems_of(draft, tenant)
         draft = storable(draft)
@@ -338,11 +347,22 @@ class Pipeline:
 
             requisition = session.get(Requisition, binding.internal_id)
             assert requisition is not None
-            if record.revision == requisition.revision and not draft.cancelled:
+            same = record.revision == requisition.revision and not draft.cancelled
+            # A held requisition replayed by an integrator is looked at again when
+            # the reasons differ now: the item table or the mapping was fixed, or
+            # the hold came from Komus and the submission should be tried again.
+            again = (
+                replayed
+                and requisition.state == "held"
+                and ("; ".join(problems) or None) != requisition.hold_reason
+            )
+            if same and not again:
                 return Intake(
                     message_id, "duplicate", requisition.id, requisition.state
                 )
-            if revision_order(record.revision) < revision_order(requisition.revision):
+            if not same and revision_order(record.revision) < revision_order(
+                requisition.revision
+            ):
                 return Intake(message_id, "stale", requisition.id, requisition.state)
             if requisition.state not in OPEN_REQUISITION_STATES:
                 requisition.revision = record.revision
@@ -469,7 +489,7 @@ class Pipeline:
         intakes = []
         for record in reader(original):
             copy_id = self.store_message(record, replay_of=message_id)
-            intakes.append(self.receive(record, message_id=copy_id))
+            intakes.append(self.receive(record, message_id=copy_id, replayed=True))
         log.info(
             "message_replayed", message_id=message_id, actor=actor, count=len(intakes)
         )

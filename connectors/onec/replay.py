@@ -14,9 +14,6 @@ from gateway.errors import FinalError
 from gateway.records import SourceRecord
 from gateway.store.tables import Message
 
-# TODO(onec-replay-held): the pipeline treats a replayed order of the same
-# version as a duplicate, so replaying a held order after an item-table fix
-# changes nothing; 1C's next version of the order (or a failed mapping) does.
 NOT_DOCUMENTS = ("onec.session", "onec.query", "onec.login")
 REPLAY_LIMITS = Limits(max_bytes=1 << 30)
 

@@ -392,3 +392,26 @@ def test_nul_characters_are_held_and_removed_so_the_requisition_is_kept(hub):
     assert "a text field contains a NUL character; it is removed" in intake.problems
     with hub.db.session() as session:
         assert session.get(Requisition, intake.requisition_id).comment == "доставка"
+
+
+def test_replay_of_a_held_requisition_after_a_fix_takes_it_up_again(hub):
+    from gateway.plain import PlainMapper
+
+    class MissingArticle(PlainMapper):
+        version = "items@1"
+
+        def to_requisition(self, tenant, record):
+            draft = super().to_requisition(tenant, record)
+            draft.lines[0].article = None
+            draft.lines[0].client_item_code = "БУМ-A4"
+            return draft
+
+    hub.mappers[("acme", "api")] = MissingArticle()
+    held = hub.pipeline.receive(_record(hub))
+    assert held.state == "held"
+    del hub.mappers[("acme", "api")]  # the item table now knows the article
+
+    intakes = hub.pipeline.replay_message(held.message_id, actor="integrator")
+
+    assert [(i.outcome, i.state) for i in intakes] == [("updated", "received")]
+    assert intakes[0].requisition_id == held.requisition_id
