@@ -1,0 +1,25 @@
+"""cabinet ordering: carts, order templates, approvals, budgets
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-04 18:45:00
+"""
+
+import sqlalchemy as sa  # noqa: F401
+import sqlmodel  # noqa: F401
+from alembic import op  # noqa: F401
+
+import gateway.store.types  # noqa: F401  (UTCDateTime on sqlmodel.sql.sqltypes)
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

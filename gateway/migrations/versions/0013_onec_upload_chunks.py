@@ -1,0 +1,25 @@
+"""1C uploads kept in chunks outside the message row
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-04 18:45:00
+"""
+
+import sqlalchemy as sa  # noqa: F401
+import sqlmodel  # noqa: F401
+from alembic import op  # noqa: F401
+
+import gateway.store.types  # noqa: F401  (UTCDateTime on sqlmodel.sql.sqltypes)
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
