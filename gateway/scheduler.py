@@ -44,7 +44,7 @@ class JobLock:
 
     def __init__(self, db: Database, name: str):
         self.db = db
-        self.key = advisory_key(name)
+        self.key = advisory_key(db, name)
         self._connection: Connection | None = None
 
     def acquire(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,14 @@ class Database:
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
+
+    @functools.cached_property
+    def lock_scope(self) -> str:
+        """The schema this gateway writes to, which scopes its advisory locks."""
+        if not self.is_postgres:
+            return ""
+        with self.engine.connect() as connection:
+            return str(connection.exec_driver_sql("SELECT current_schema()").scalar())
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,9 +16,14 @@ from sqlmodel import Session
 from gateway.store.database import Database
 
 
-def advisory_key(name: str) -> int:
-    """A stable signed 64-bit key for ``pg_try_advisory_lock`` from a name."""
-    digest = hashlib.sha1(f"komus-gateway:{name}".encode()).digest()
+def advisory_key(db: Database, name: str) -> int:
+    """A stable signed 64-bit key for ``pg_try_advisory_lock`` from a name.
+
+    Advisory locks belong to the whole PostgreSQL database, while a gateway owns
+    only its schema; the schema is part of the key so that two gateways (or two
+    test runs) in different schemas of one database never wait for each other.
+    """
+    digest = hashlib.sha1(f"komus-gateway:{db.lock_scope}:{name}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -28,7 +33,7 @@ def try_lock(db: Database, name: str) -> Iterator[bool]:
     if not db.is_postgres:
         yield True
         return
-    key = advisory_key(name)
+    key = advisory_key(db, name)
     with db.engine.connect() as connection:
         held = bool(
             connection.exec_driver_sql(
@@ -55,7 +60,8 @@ def locked_session(db: Database, name: str) -> Iterator[Session]:
     with db.session() as session:
         if db.is_postgres:
             session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)}
+                text("SELECT pg_advisory_xact_lock(:key)"),
+                {"key": advisory_key(db, name)},
             )
         else:
             session.execute(text("BEGIN IMMEDIATE"))
