@@ -1,4 +1,5 @@
-"""Where an OData intake got to: the latest change time it has taken in.
+"""Where an OData intake got to: the latest change time it has taken in; and
+whether a requisition is known at all.
 
 Kept as a binding ``(tenant, sap, bookmark, odata:<service>)`` whose internal id is
 the change time in whole seconds since the epoch, so no table of its own is needed.
@@ -55,3 +56,17 @@ def move_bookmark(db: Database, tenant_id: str, name: str, to: datetime) -> None
         elif seconds > row.internal_id:
             row.internal_id = seconds
             row.synced_at = datetime.now(UTC)
+
+
+def is_known(db: Database, tenant_id: str, number: str) -> bool:
+    """Whether the gateway holds the SAP requisition ``number`` already."""
+    with db.session() as session:
+        found = session.execute(
+            select(Binding.id).where(
+                Binding.tenant_id == tenant_id,
+                Binding.channel == CHANNEL,
+                Binding.kind == "requisition",
+                Binding.external_id == number,
+            )
+        ).first()
+    return found is not None

@@ -1,4 +1,4 @@
-"""The SAP connector: OData and IDoc intake, IDocs back through the outbox."""
+"""The SAP connector: OData and IDoc intake; IDoc, OData or SOAP back via the outbox."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from connectors.sap.orders05 import records_from_message
 from connectors.sap.outbound import SapRoute
 from connectors.sap.requisitions import record_from_payload
 from connectors.sap.sender import SapSender
-from connectors.sap.settings import CHANNEL, sap_channel
+from connectors.sap.settings import CHANNEL, route_problems, sap_channel
 from connectors.sap.units import UnitTable
 from gateway.errors import FinalError
 from gateway.hub import Hub
@@ -61,13 +61,15 @@ class SapConnector:
 
         hub.pipeline.readers[CHANNEL] = read_message
         hub.pipeline.routes.append(SapRoute(hub.settings, units))
-        self.sender = SapSender(hub.settings)
+        self.sender = SapSender(hub.settings, hub.db)
         hub.senders[CHANNEL] = self.sender
         hub.routers.append(
             idoc_router(hub.pipeline, units, hub.settings.server.max_body_bytes)
         )
         for tenant in hub.settings.tenants:
             channel = sap_channel(tenant)
+            if channel is not None and (problems := route_problems(channel)):
+                raise ValueError("; ".join(problems))
             if channel is None or not channel.base_url or channel.poll_seconds <= 0:
                 continue
             if not channel.vendor:

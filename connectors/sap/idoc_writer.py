@@ -14,6 +14,7 @@ from decimal import Decimal
 from lxml import etree
 
 from connectors.sap.alpha import alpha_in, numc
+from connectors.sap.references import ItemReference
 from connectors.sap.settings import SapChannel
 
 DOCUMENT_LENGTH = 10
@@ -30,14 +31,17 @@ class ItemFacts:
     net: Decimal
     vat: Decimal
     vat_rate: str
+    reference: ItemReference  # the purchase order item this line answers to
+    unit_sap: str = ""  # SAP's own unit code (ST), where ISO (PCE) is not wanted
+    tax_code: str = ""  # SAP's tax code (MWSKZ) for the line's VAT rate
 
 
 @dataclass
 class OrderFacts:
-    """What an IDoc about one order needs, read from the store."""
+    """What a document about one order needs, read from the store."""
 
     order_number: str
-    sap_reference: str  # the SAP document the requisition came from
+    sap_reference: str  # the SAP document the order answers to (PO, else PR)
     currency: str
     items: list[ItemFacts] = field(default_factory=list)
 
@@ -93,6 +97,10 @@ def _reference(facts: OrderFacts) -> str:
     return alpha_in(facts.sap_reference, DOCUMENT_LENGTH)
 
 
+def _document(item: ItemFacts) -> str:
+    return alpha_in(item.reference.document, DOCUMENT_LENGTH)
+
+
 def _xml(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
@@ -111,7 +119,7 @@ def confirmation(
         line = _segment(
             idoc,
             "E1EDP01",
-            POSEX=numc(item.line_no, 6),
+            POSEX=numc(item.reference.item, 6),
             ACTION="000",
             MENGE=qty(item.quantity),
             MENEE=item.unit_iso,
@@ -151,8 +159,8 @@ def shipment(
             line,
             "E1EDL41",
             QUALI="001",
-            BSTNR=_reference(facts),
-            POSEX=numc(item.line_no, 6),
+            BSTNR=_document(item),
+            POSEX=numc(item.reference.item, 6),
         )
     return _xml(root)
 
@@ -191,7 +199,7 @@ def invoice(
         line = _segment(
             idoc,
             "E1EDP01",
-            POSEX=numc(item.line_no, 6),
+            POSEX=numc(item.reference.item, 6),
             MENGE=qty(item.quantity),
             MENEE=item.unit_iso,
             VPREI=amount(item.price),
@@ -202,17 +210,16 @@ def invoice(
             line,
             "E1EDP02",
             QUALF="001",
-            BELNR=_reference(facts),
-            ZEILE=numc(item.line_no, 6),
+            BELNR=_document(item),
+            ZEILE=numc(item.reference.item, 6),
         )
         _segment(line, "E1EDP19", QUALF="002", IDTNR=item.article)
         _segment(line, "E1EDP26", QUALF="003", BETRG=amount(item.net))
-        # TODO(sap-tax-codes): MWSKZ should come from a per-tenant table of SAP tax
-        # codes (T076M); the rate alone goes for now.
+        # Without a tax code SAP derives one from the rate through T076M.
         _segment(
             line,
             "E1EDP04",
-            MWSKZ="",
+            MWSKZ=item.tax_code,
             MSATZ=_rate(item.vat_rate),
             MWSBT=amount(item.vat),
         )

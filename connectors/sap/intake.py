@@ -16,8 +16,8 @@ import requests
 import structlog
 from pyodata.exceptions import HttpError, PyODataException
 
-from connectors.sap.alpha import alpha_in
-from connectors.sap.bookmarks import move_bookmark, read_bookmark
+from connectors.sap.alpha import alpha_in, alpha_out
+from connectors.sap.bookmarks import is_known, move_bookmark, read_bookmark
 from connectors.sap.dates import as_utc, json_date, offset_literal
 from connectors.sap.errors import SapError, error_for
 from connectors.sap.requisitions import (
@@ -27,6 +27,7 @@ from connectors.sap.requisitions import (
     payload_of,
     record_from_payload,
     released,
+    withdrawn,
 )
 from connectors.sap.session import SapSession
 from connectors.sap.settings import CHANNEL, SapChannel
@@ -92,6 +93,9 @@ class RequisitionIntake:
         return [intake for intake in intakes if intake is not None]
 
     def _changed_items(self, since: datetime | None) -> list[dict[str, Any]]:
+        # TODO(sap-reassigned): an item given to another supplier no longer matches
+        # these filters, so a requisition reassigned as a whole is not seen again
+        # and its order stays; deleted items still match and do cancel it.
         vendor = alpha_in(self.channel.vendor, VENDOR_LENGTH).replace("'", "''")
         items: dict[tuple[str, str], dict[str, Any]] = {}
         for field in SUPPLIER_FIELDS:
@@ -105,17 +109,45 @@ class RequisitionIntake:
 
     def _take(self, number: str) -> Intake | None:
         quoted = number.replace("'", "''")
+        every = self._items(f"PurchaseRequisition eq '{quoted}'")
         items = [
             item
-            for item in self._items(f"PurchaseRequisition eq '{quoted}'")
-            if for_vendor(item, self.channel.vendor) and released(item)
+            for item in every
+            if for_vendor(item, self.channel.vendor)
+            and released(item)
+            and not withdrawn(item, self.channel.vendor)
         ]
         if not items:
-            # TODO(sap-withdrawn): a requisition whose items were all deleted or
-            # reassigned after ordering should cancel the order; it is left alone.
-            return None
+            return self._withdraw(number, every)
         record = record_from_payload(
             self.channel.tenant_id, payload_of(number, items), self.units
+        )
+        return self.pipeline.receive(record)
+
+    def _withdraw(self, number: str, items: list[dict[str, Any]]) -> Intake | None:
+        """A known requisition whose items were all deleted or given to another
+        supplier is cancelled, and with it the Komus order if there is one.
+
+        Items only awaiting release again or closed in SAP are left alone: closing
+        is what SAP does once purchasing has finished with an item.
+        """
+        every_withdrawn = items and all(
+            withdrawn(item, self.channel.vendor) for item in items
+        )
+        if not every_withdrawn or not is_known(
+            self.pipeline.db, self.channel.tenant_id, alpha_out(number)
+        ):
+            return None
+        log.info(
+            "sap_requisition_withdrawn",
+            tenant=self.channel.tenant_id,
+            requisition=number,
+            items=len(items),
+        )
+        record = record_from_payload(
+            self.channel.tenant_id,
+            payload_of(number, items, is_withdrawn=True),
+            self.units,
         )
         return self.pipeline.receive(record)
 

@@ -41,6 +41,8 @@ ITEM_FIELDS = (
     "IsDeleted",
     "IsClosed",
     "ReleaseIsNotCompleted",
+    "PurchasingDocument",
+    "PurchasingDocumentItem",
 )
 
 
@@ -66,8 +68,17 @@ def change_millis(item: dict[str, Any]) -> int:
     return int(moment.timestamp() * 1000) if moment else 0
 
 
-def payload_of(requisition: str, items: list[dict[str, Any]]) -> bytes:
-    body = {"PurchaseRequisition": requisition, "items": items}
+def withdrawn(item: dict[str, Any], vendor: str) -> bool:
+    """Deleted in SAP, or given to another supplier: no longer Komus's to fill."""
+    return bool((item.get("IsDeleted") or "").strip()) or not for_vendor(item, vendor)
+
+
+def payload_of(
+    requisition: str, items: list[dict[str, Any]], *, is_withdrawn: bool = False
+) -> bytes:
+    body: dict[str, Any] = {"PurchaseRequisition": requisition, "items": items}
+    if is_withdrawn:
+        body["withdrawn"] = True
     return json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
 
 
@@ -94,6 +105,8 @@ def record_from_payload(
             else None,
             "currency": first.get("PurReqnItemCurrency") or "RUB",
             "comment": f"SAP purchase requisition {number}",
+            # Every item withdrawn: the requisition (and its order) is cancelled.
+            "cancelled": bool(body.get("withdrawn")),
         },
         lines=[_line(item, units) for item in items],
     )

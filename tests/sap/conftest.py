@@ -48,6 +48,11 @@ class SapSandbox:
     def received(self) -> list[dict[str, Any]]:
         return httpx.get(f"{self.url}/sandbox/received").json()
 
+    def touch(self, service: str, entity_set: str) -> None:
+        httpx.post(
+            f"{self.url}/sandbox/touch/{service}/{entity_set}"
+        ).raise_for_status()
+
 
 @pytest.fixture
 def sap_sandbox() -> Iterator[SapSandbox]:
@@ -57,7 +62,15 @@ def sap_sandbox() -> Iterator[SapSandbox]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, sap_sandbox: SapSandbox) -> Settings:
+def sap_routes() -> str:
+    """More keys under ``channels.sap``; none keeps every document on IDocs."""
+    return ""
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, database_url: str, sap_sandbox: SapSandbox, sap_routes: str
+) -> Settings:
     path = write_komus_config(tmp_path, database_url, free_port())
     channel = f"""    channels:
       sap:
@@ -75,6 +88,7 @@ def settings(tmp_path: Path, database_url: str, sap_sandbox: SapSandbox) -> Sett
         sap_partner: S4HCLNT100
         sap_port: SAPS4H
         company_code: "1710"
+{sap_routes}
     delivery_addresses:
       - code: MAIN"""
     text = path.read_text(encoding="utf-8")

@@ -1,9 +1,10 @@
-"""The SAP sandbox as a FastAPI app: OData services, IDoc receiver, test controls."""
+"""The SAP sandbox as a FastAPI app: OData services, IDoc and SOAP receivers."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,8 +12,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from lxml import etree
 
-from connectors.sap.sandbox import answers
+from connectors.sap.sandbox import answers, writes
 from connectors.sap.sandbox.filters import FilterError, parse_filter
+from connectors.sap.sandbox.soap_receiver import soap_router
 from connectors.sap.sandbox.state import (
     FAULTS,
     Received,
@@ -23,6 +25,8 @@ from connectors.sap.sandbox.values import complete, from_control, to_json
 
 ODATA = "/sap/opu/odata/sap"
 WRITES = ("POST", "PUT", "PATCH", "MERGE", "DELETE")
+# SAP's SOAP runtime authenticates each call and asks for no CSRF token.
+NO_CSRF = ("/sap/bc/srt/",)
 
 
 def create_sap_sandbox(options: SandboxOptions | None = None) -> FastAPI:
@@ -44,7 +48,12 @@ def create_sap_sandbox(options: SandboxOptions | None = None) -> FastAPI:
         if session not in sandbox.sessions:
             session = None
         token = request.headers.get("x-csrf-token")
-        if request.method in WRITES and not sandbox.token_valid(token, session):
+        guarded = not request.url.path.startswith(NO_CSRF)
+        if (
+            guarded
+            and request.method in WRITES
+            and not sandbox.token_valid(token, session)
+        ):
             return answers.csrf_required()
         fetched: str | None = None
         if request.method == "GET" and (token or "").lower() == "fetch":
@@ -58,6 +67,7 @@ def create_sap_sandbox(options: SandboxOptions | None = None) -> FastAPI:
 
     app.include_router(_odata(sandbox))
     app.include_router(_idoc(sandbox))
+    app.include_router(soap_router(sandbox))
     app.include_router(_controls(sandbox))
     return app
 
@@ -78,6 +88,7 @@ def _odata(sandbox: SapSandbox) -> APIRouter:
 
     @router.get("/{service}/")
     def service_document(service: str) -> Response:
+        service = _name(service)
         if service not in sandbox.metadata:
             return answers.sap_error(404, "/IWFND/MED/170", f"No service {service}")
         sets = sorted(sandbox.types[service])
@@ -85,6 +96,7 @@ def _odata(sandbox: SapSandbox) -> APIRouter:
 
     @router.get("/{service}/$metadata")
     def metadata(service: str) -> Response:
+        service = _name(service)
         fault = sandbox.metadata_fault
         if fault == "logon_page":
             return answers.logon_page(200)
@@ -99,6 +111,9 @@ def _odata(sandbox: SapSandbox) -> APIRouter:
 
     @router.get("/{service}/{entity_set}")
     def collection(service: str, entity_set: str, request: Request) -> Response:
+        service = _name(service)
+        if entity_set.endswith(")") and "(" in entity_set:
+            return _read_one(sandbox, request, service, entity_set)
         types = sandbox.types.get(service, {}).get(entity_set)
         if types is None:
             return answers.sap_error(
@@ -130,14 +145,27 @@ def _odata(sandbox: SapSandbox) -> APIRouter:
 
     @router.post("/{service}/{entity_set}")
     async def create(service: str, entity_set: str, request: Request) -> Response:
+        service = _name(service)
         if sandbox.write_fault == "dump":
             return answers.short_dump()
-        types = sandbox.types.get(service, {}).get(entity_set)
-        if types is None:
+        models = sandbox.models.get(service, {})
+        if entity_set not in models:
             return answers.sap_error(
                 404, "/IWBEP/CM_MGW_RT/020", f"Resource {entity_set} not found"
             )
         body = await request.body()
+        try:
+            document = json.loads(body)
+            writes.check_create(models, entity_set, document, sandbox.options.tax_codes)
+        except ValueError as error:
+            return _refused(error)
+        with sandbox.lock:
+            sandbox.created += 1
+            created = writes.create(models, entity_set, document, sandbox.created)
+            sandbox.rows.setdefault((service, entity_set), []).append(created.row)
+            for rows in created.children.values():
+                for target, row in rows:
+                    sandbox.rows.setdefault((service, target), []).append(row)
         sandbox.record(
             Received(
                 "odata",
@@ -147,9 +175,126 @@ def _odata(sandbox: SapSandbox) -> APIRouter:
                 request.headers.get("if-match"),
             )
         )
-        return Response(body, status_code=201, media_type="application/json")
+        entity = _written(request, service, models[entity_set], created.row)
+        for nav, rows in created.children.items():
+            entity[nav] = {
+                "results": [
+                    _written(request, service, models[target], row)
+                    for target, row in rows
+                ]
+            }
+        headers = {"etag": writes.etag_of(created.row)}
+        if not writes.has_etag(models[entity_set]):
+            headers = {}
+        return JSONResponse({"d": entity}, status_code=201, headers=headers)
+
+    @router.api_route("/{service}/{entity_key}", methods=["PATCH", "MERGE", "PUT"])
+    async def change(service: str, entity_key: str, request: Request) -> Response:
+        service = _name(service)
+        if sandbox.write_fault == "dump":
+            return answers.short_dump()
+        body = await request.body()
+        try:
+            model, row = _find(sandbox, service, entity_key)
+            writes.check_change(model, json.loads(body))
+            if writes.has_etag(model):
+                wanted = request.headers.get("if-match")
+                if not wanted:
+                    raise writes.WriteRefused(
+                        428,
+                        "/IWBEP/CM_MGW_RT/100",
+                        "Precondition required: send the entity's ETag in If-Match",
+                    )
+                stale = sandbox.write_fault == "stale"
+                if stale or wanted not in ("*", writes.etag_of(row)):
+                    raise writes.WriteRefused(
+                        412,
+                        "/IWBEP/CM_MGW_RT/101",
+                        "Precondition failed: the entity was changed since you read "
+                        "it; read it again",
+                    )
+        except ValueError as error:
+            return _refused(error)
+        with sandbox.lock:
+            row.update(json.loads(body))
+            row["__version"] = int(row.get("__version", 0)) + 1
+        sandbox.record(
+            Received(
+                "odata",
+                f"{service}/{entity_key}",
+                body,
+                request.headers.get("content-type", ""),
+                request.headers.get("if-match"),
+                method=request.method,
+            )
+        )
+        headers = {"etag": writes.etag_of(row)} if writes.has_etag(model) else {}
+        return Response(status_code=204, headers=headers)
 
     return router
+
+
+def _name(service: str) -> str:
+    """The service without its version: ``API_INBOUND_DELIVERY_SRV;v=0002``."""
+    return service.split(";", 1)[0]
+
+
+def _refused(error: ValueError) -> Response:
+    if isinstance(error, writes.WriteRefused):
+        return answers.sap_error(error.status, error.code, error.text)
+    return answers.sap_error(400, "/IWBEP/CM_MGW_RT/004", f"Body not readable: {error}")
+
+
+def _find(
+    sandbox: SapSandbox, service: str, entity_key: str
+) -> tuple[writes.EntityModel, dict[str, Any]]:
+    entity_set, _, rest = entity_key.partition("(")
+    model = sandbox.models.get(service, {}).get(entity_set)
+    if model is None or not rest.endswith(")"):
+        raise writes.WriteRefused(
+            404, "/IWBEP/CM_MGW_RT/020", f"Resource {entity_key} not found"
+        )
+    key = writes.parse_key(rest[:-1], model)
+    for row in sandbox.rows.get((service, entity_set), []):
+        if all(str(row.get(name)) == value for name, value in key.items()):
+            return model, row
+    raise writes.WriteRefused(
+        404, "/IWBEP/CM_MGW_RT/020", f"Resource {entity_key} not found"
+    )
+
+
+def _read_one(
+    sandbox: SapSandbox, request: Request, service: str, entity_key: str
+) -> Response:
+    try:
+        model, row = _find(sandbox, service, entity_key)
+    except ValueError as error:
+        return _refused(error)
+    entity = _written(request, service, model, row)
+    headers = {"etag": writes.etag_of(row)} if writes.has_etag(model) else {}
+    return JSONResponse({"d": entity}, headers=headers)
+
+
+def _written(
+    request: Request, service: str, model: writes.EntityModel, row: dict[str, Any]
+) -> dict[str, Any]:
+    """A stored entity as SAP answers it, with its key URI and, if any, its ETag."""
+    key = ",".join(f"{name}='{row.get(name)}'" for name in model.keys)
+    uri = f"{request.base_url}sap/opu/odata/sap/{service}/{model.name}({key})"
+    metadata = {"id": uri, "uri": uri, "type": f"{service}.{model.type_name}"}
+    if writes.has_etag(model):
+        metadata["etag"] = writes.etag_of(row)
+        for prop in model.properties.values():
+            if prop.concurrency:
+                row[prop.name] = str(row.get("__version", 0))
+    types = {name: prop.edm for name, prop in model.properties.items()}
+    values = {
+        # What a client wrote is stored as it came, already in SAP's JSON form.
+        name: row[name] if isinstance(row[name], str) else to_json(row[name], edm)
+        for name, edm in types.items()
+        if name in row
+    }
+    return {"__metadata": metadata} | values
 
 
 def _entity(
@@ -239,8 +384,19 @@ def _controls(sandbox: SapSandbox) -> APIRouter:
         if metadata not in (None, *FAULTS):
             return JSONResponse({"error": f"unknown fault {metadata!r}"}, 400)
         sandbox.metadata_fault = metadata
+        if plan.get("writes") not in (None, "dump", "stale"):
+            return JSONResponse({"error": f"unknown fault {plan['writes']!r}"}, 400)
         sandbox.write_fault = plan.get("writes")
         return JSONResponse({"metadata": metadata, "writes": sandbox.write_fault})
+
+    @router.post("/touch/{service}/{entity_set}")
+    def touch(service: str, entity_set: str) -> Response:
+        """Someone in SAP changed every row of the set: each ETag moves on."""
+        rows = sandbox.rows.get((_name(service), entity_set), [])
+        with sandbox.lock:
+            for row in rows:
+                row["__version"] = int(row.get("__version", 0)) + 1
+        return JSONResponse({"touched": len(rows)})
 
     @router.post("/csrf/expire")
     def expire() -> Response:
@@ -256,6 +412,7 @@ def _controls(sandbox: SapSandbox) -> APIRouter:
                     "target": item.target,
                     "content_type": item.content_type,
                     "if_match": item.if_match,
+                    "method": item.method,
                     "body": item.body.decode("utf-8", "replace"),
                 }
                 for item in sandbox.received

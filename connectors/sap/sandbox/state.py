@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connectors.sap.sandbox.edmx import PropertyTypes, entity_sets, services
+from connectors.sap.sandbox.edmx import (
+    EntityModel,
+    PropertyTypes,
+    entity_models,
+    entity_sets,
+    services,
+)
 
 SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples" / "sap"
 FAULTS = ("logon_page", "unauthorized", "dump")
@@ -23,17 +29,20 @@ class SandboxOptions:
     page_size: int = 50
     token_seconds: float = 1800.0
     metadata_dir: Path = SAMPLES
+    # Tax codes defined for the company code's country (T007A)
+    tax_codes: frozenset[str] = frozenset({"V0", "V1", "V2", "V7"})
 
 
 @dataclass
 class Received:
     """One write SAP took: an OData create or an IDoc-XML post."""
 
-    kind: str  # odata, idoc
-    target: str  # service/entity set, or the IDoc path
+    kind: str  # odata, idoc, soap
+    target: str  # service/entity set, or the IDoc or SOAP path
     body: bytes
     content_type: str
     if_match: str | None = None
+    method: str = "POST"
 
 
 class SapSandbox:
@@ -43,6 +52,10 @@ class SapSandbox:
         self.types: dict[str, dict[str, PropertyTypes]] = {
             name: entity_sets(edmx) for name, edmx in self.metadata.items()
         }
+        self.models: dict[str, dict[str, EntityModel]] = {
+            name: entity_models(edmx) for name, edmx in self.metadata.items()
+        }
+        self.created = 0
         self.rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.received: list[Received] = []
         self.metadata_fault: str | None = None
