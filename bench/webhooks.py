@@ -5,7 +5,8 @@
 The same path production takes: deliveries of channel ``webhook`` queued for one
 subscription, claimed by the dispatcher, signed at send time (Standard Webhooks,
 HMAC-SHA256 over id.timestamp.body) by the CRM connector's sender, which resolves and
-checks the address before each connection. The receiver runs in its own uvicorn
+checks the address before each connection; the subscription's secret is stored sealed
+and opened for each send, as in production. The receiver runs in its own uvicorn
 process and answers 204. SQLite in a temporary folder.
 """
 
@@ -25,6 +26,7 @@ from bench.outbox import PAYLOAD, start_receiver  # noqa: E402
 from connectors.crm.fanout import SUBSCRIPTION_HEADER  # noqa: E402
 from connectors.crm.sender import WebhookSender  # noqa: E402
 from connectors.crm.subscriptions import Subscriptions  # noqa: E402
+from connectors.crm.vault import Vault, new_key  # noqa: E402
 from gateway import logs  # noqa: E402
 from gateway.config import parse_settings  # noqa: E402
 from gateway.dispatcher import Dispatcher  # noqa: E402
@@ -51,8 +53,12 @@ def run(count: int, concurrency: int, target: str) -> float:
         settings = parse_settings(CONFIG.format(folder=folder, concurrency=concurrency))
         hub = Hub(settings)
         hub.prepare()
+        vault = Vault([new_key()])
         subscriptions = Subscriptions(
-            hub.db, hub.clock, allowed=settings.outbox.allow_private_targets
+            hub.db,
+            hub.clock,
+            allowed=settings.outbox.allow_private_targets,
+            vault=vault,
         )
         subscription = subscriptions.create("bench", target, ["order.status_changed"])
         with hub.db.session() as session:
@@ -70,7 +76,7 @@ def run(count: int, concurrency: int, target: str) -> float:
                         },
                     ),
                 )
-        sender = WebhookSender(hub)
+        sender = WebhookSender(hub, vault=vault)
         dispatcher = Dispatcher(
             hub.outbox, {"webhook": sender}, hub.default_sender, concurrency=concurrency
         )

@@ -1,7 +1,8 @@
 """REST routes for integrators: CRM hooks, webhook subscriptions, resend and recover.
 
 A hook's URL and a subscription's secret are in the answer that makes (or rotates)
-them, and never again.
+them, and never again. A hook's CRM credentials are never shown back: its settings
+list them as ``"(sealed)"``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from connectors.crm.fanout import CHANNEL, SUBSCRIPTION_HEADER
 from connectors.crm.hooks import HookStore, IssuedHook
 from connectors.crm.subscriptions import Subscriptions
+from connectors.crm.vault import is_sealed
 from gateway.api.auth import Caller, require
 from gateway.errors import NotFound, PermissionDenied, ValidationFailed
 from gateway.hub import Hub
@@ -38,6 +40,12 @@ class HookOut(BaseModel):
     name: str
     url_path: str | None = None
     """Shown once, when the hook is made or rotated."""
+    settings: dict[str, Any] = Field(default_factory=dict)
+    """Credentials read ``(sealed)``."""
+
+
+class HookSettingsIn(BaseModel):
+    settings: dict[str, Any]
 
 
 class SubscriptionIn(BaseModel):
@@ -85,6 +93,14 @@ def admin_router(
     def rotate_hook(hook_id: int, caller: Caller = integrator) -> HookOut:
         _visible(caller, hooks.get(hook_id).tenant_id, "CRM hook", hook_id)
         return _hook_out(hooks.rotate(hook_id))
+
+    @router.put("/crm/hooks/{hook_id}/settings", response_model=HookOut)
+    def replace_hook_settings(
+        hook_id: int, body: HookSettingsIn, caller: Caller = integrator
+    ) -> HookOut:
+        """New CRM-side settings, e.g. a renewed API token; replaces all of them."""
+        _visible(caller, hooks.get(hook_id).tenant_id, "CRM hook", hook_id)
+        return _stored_hook(hooks.replace_settings(hook_id, body.settings))
 
     @router.get("/crm/hooks", response_model=list[HookOut])
     def list_hooks(caller: Caller = integrator) -> list[HookOut]:
@@ -215,7 +231,16 @@ def _hook_out(issued: IssuedHook) -> HookOut:
 
 def _stored_hook(hook: CrmHook) -> HookOut:
     assert hook.id is not None
-    return HookOut(id=hook.id, tenant_id=hook.tenant_id, kind=hook.kind, name=hook.name)
+    return HookOut(
+        id=hook.id,
+        tenant_id=hook.tenant_id,
+        kind=hook.kind,
+        name=hook.name,
+        settings={
+            name: "(sealed)" if is_sealed(value) else value
+            for name, value in (hook.settings or {}).items()
+        },
+    )
 
 
 def _subscription_out(

@@ -7,6 +7,7 @@ import structlog
 from connectors.crm.amocrm import AmoCrm
 from connectors.crm.api import admin_router
 from connectors.crm.bitrix24 import Bitrix24
+from connectors.crm.deals import DealFetcher
 from connectors.crm.fanout import CHANNEL as WEBHOOK_CHANNEL
 from connectors.crm.fanout import webhook_deliveries
 from connectors.crm.generic import GenericJson
@@ -16,14 +17,14 @@ from connectors.crm.inbound import Adapter
 from connectors.crm.inbox import CHANNEL, Inbox, read_deal_record
 from connectors.crm.intake import hook_router
 from connectors.crm.pipedrive import Pipedrive
-from connectors.crm.portal import Portal
+from connectors.crm.reseal import require_key, reseal
 from connectors.crm.salesforce import Salesforce
 from connectors.crm.sender import WebhookSender
 from connectors.crm.subscriptions import Subscriptions
+from connectors.crm.vault import Vault
 from gateway.hub import Hub
 from gateway.netguard import Resolver, guarded_client
 from gateway.scheduler import PeriodicJob
-from gateway.store.tables import CrmHook
 
 log = structlog.get_logger(__name__)
 
@@ -34,8 +35,11 @@ INBOX_INTERVAL_SECONDS = 5.0
 class CrmConnector:
     name = "crm"
 
-    def __init__(self, *, resolver: Resolver | None = None) -> None:
+    def __init__(
+        self, *, resolver: Resolver | None = None, vault: Vault | None = None
+    ) -> None:
         self.resolver = resolver
+        self.vault = vault
         self.adapters: dict[str, Adapter] = {
             adapter.kind: adapter
             for adapter in (
@@ -52,22 +56,23 @@ class CrmConnector:
         self.subscriptions: Subscriptions | None = None
 
     def install(self, hub: Hub) -> None:
+        vault = self.vault or Vault.from_env()
+        require_key(hub.db, vault)
+        if vault.ready:
+            reseal(hub.db, vault)
         allowed = hub.settings.outbox.allow_private_targets
-        portal_client = guarded_client(
+        crm_client = guarded_client(
             timeout=hub.settings.outbox.request_timeout_seconds,
             allowed=allowed,
             resolver=self.resolver,
         )
 
-        def portal_for(hook: CrmHook) -> Portal:
-            return Portal(str(hook.settings.get("rest_url", "")), portal_client)
-
-        hooks = HookStore(hub.db, hub.clock)
-        self.inbox = Inbox(hub, portal_for)
+        hooks = HookStore(hub.db, hub.clock, vault)
+        self.inbox = Inbox(hub, DealFetcher(crm_client, vault))
         self.subscriptions = Subscriptions(
-            hub.db, hub.clock, allowed=allowed, resolver=self.resolver
+            hub.db, hub.clock, allowed=allowed, resolver=self.resolver, vault=vault
         )
-        self.sender = WebhookSender(hub, resolver=self.resolver)
+        self.sender = WebhookSender(hub, resolver=self.resolver, vault=vault)
 
         hub.routers.append(hook_router(hooks, self.inbox, self.adapters))
         hub.routers.append(

@@ -24,6 +24,7 @@ EVENT_TYPES = (
     "upd.issued",
     "payment.received",
     "shipment.dispatched",
+    "webhook.endpoint_disabled",
 )
 DOCUMENT_TYPES = {
     "invoice.issued",
@@ -45,6 +46,14 @@ def payload_for(session: Session, event: Event) -> dict[str, Any] | None:
         data["order"] = _order(session, event.order_id)
     if event.type in DOCUMENT_TYPES and event.document_id is not None:
         data["document"] = _document(session, event.document_id)
+    if event.type == "webhook.endpoint_disabled":
+        # Told to the tenant's other endpoints; the disabled one gets nothing more.
+        told = event.data or {}
+        data["subscription"] = {
+            "id": str(told.get("subscription_id")),
+            "url": told.get("url"),
+            "reason": told.get("reason"),
+        }
     return {
         "type": event.type,
         "timestamp": _iso(event.created_at),

@@ -2,7 +2,8 @@
 
 The URL ``/hooks/{tenant}/{kind}/{secret}`` is shown once, when the hook is made or
 rotated; only the secret's SHA-256 is stored, so a leaked database does not leak
-working hook URLs.
+working hook URLs. The CRM credentials among the settings (tokens, client secrets,
+passwords) are stored sealed with the operator's key and opened only to use them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 
+from connectors.crm.vault import Vault
 from gateway.clock import Clock
 from gateway.errors import NotFound
 from gateway.store.database import Database
@@ -45,21 +47,23 @@ class IssuedHook:
 
 
 class HookStore:
-    def __init__(self, db: Database, clock: Clock):
+    def __init__(self, db: Database, clock: Clock, vault: Vault):
         self.db = db
         self.clock = clock
+        self.vault = vault
 
     def create(
         self, tenant_id: str, kind: str, name: str, settings: dict[str, Any]
     ) -> IssuedHook:
         secret = secrets.token_urlsafe(SECRET_BYTES)
+        sealed = self.vault.seal_settings(settings)
         with self.db.session() as session:
             hook = CrmHook(
                 tenant_id=tenant_id,
                 kind=kind,
                 name=name,
                 secret_hash=secret_hash(secret),
-                settings=dict(settings),
+                settings=sealed,
                 created_at=self.clock.now(),
             )
             session.add(hook)
@@ -87,6 +91,26 @@ class HookStore:
                 hook.name,
                 hook_path(hook.tenant_id, hook.kind, secret),
             )
+
+    def replace_settings(self, hook_id: int, settings: dict[str, Any]) -> CrmHook:
+        """New settings for the CRM's side (a renewed token, a new password)."""
+        sealed = self.vault.seal_settings(settings)
+        with self.db.session() as session:
+            hook = session.get(CrmHook, hook_id)
+            if hook is None:
+                raise NotFound(f"CRM hook {hook_id} does not exist")
+            hook.settings = sealed
+            log.info(
+                "crm_hook_settings_replaced",
+                tenant=hook.tenant_id,
+                hook_id=hook_id,
+                settings=sorted(settings),
+            )
+            return hook
+
+    def settings(self, hook: CrmHook) -> dict[str, Any]:
+        """The hook's settings with its credentials opened, for one request."""
+        return self.vault.open_settings(hook.settings or {})
 
     def find(self, tenant_id: str, kind: str, secret: str) -> CrmHook | None:
         with self.db.session() as session:

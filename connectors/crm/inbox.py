@@ -2,24 +2,28 @@
 
 Intake stores the raw body as a message and one row per deal event under a unique
 (tenant, kind, event key): a duplicate, however concurrent, finds the key taken.
-Processing claims a row, fetches what the hook did not carry (Bitrix24 deals),
-refuses to go back in time per deal, asks the stage table what the stage means and
-hands an ordered deal to the pipeline as a requisition.
+Processing claims a row under a lease, fetches the deal and its products from the
+CRM (see ``deals.py``), refuses to go back in time per deal, asks the stage table
+what the stage means and hands an ordered deal to the pipeline as a requisition. A
+row whose worker died stays ``working`` until its lease runs out, then is claimed
+again; a row that outlives ``MAX_CLAIMS`` leases fails instead of looping. A fetch
+the CRM answers with 429 or 5xx waits ``next_attempt_at`` (backoff, or the CRM's
+``Retry-After``) before it is tried again.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from connectors.crm.deals import Fetch
 from connectors.crm.inbound import DealEvent
-from connectors.crm.portal import Portal
 from connectors.crm.stages import CANCEL, ORDER, stage_action
 from gateway.errors import GatewayError, RetryableError
 from gateway.hub import Hub
@@ -42,13 +46,25 @@ PENDING, WORKING, ORDERED, SKIPPED, STALE, FAILED = (
     "failed",
 )
 
-PortalFor = Callable[[CrmHook], Portal]
+LEASE = timedelta(minutes=5)
+"""How long a claimed row is left to its worker before another may take it."""
+MAX_CLAIMS = 5
+"""Leases a row may outlive; one that keeps killing its worker fails instead."""
+FIRST_RETRY_SECONDS = 30.0
+LAST_RETRY_SECONDS = 3600.0
+"""A CRM API that is down or rate-limits is asked again after 30 s, doubling to 1 h."""
+
+
+def retry_delay(attempts: int, retry_after: float | None) -> float:
+    """Seconds before the next fetch; the CRM's ``Retry-After`` wins when longer."""
+    backoff = min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), LAST_RETRY_SECONDS)
+    return max(backoff, retry_after or 0.0)
 
 
 class Inbox:
-    def __init__(self, hub: Hub, portal_for: PortalFor):
+    def __init__(self, hub: Hub, fetch: Fetch):
         self.hub = hub
-        self.portal_for = portal_for
+        self.fetch = fetch
 
     # -- intake --------------------------------------------------------------------
 
@@ -111,16 +127,44 @@ class Inbox:
     # -- processing ----------------------------------------------------------------
 
     def run_once(self, limit: int = 50) -> int:
+        now = self.hub.clock.now()
+        self._fail_abandoned(now)
         with self.hub.db.session() as session:
             ids = list(
                 session.execute(
                     select(CrmInboxEvent.id)
-                    .where(CrmInboxEvent.state == PENDING)
+                    .where(_claimable(now))
                     .order_by(CrmInboxEvent.id)
                     .limit(limit)
                 ).scalars()
             )
         return sum(1 for row_id in ids if self.process(row_id))
+
+    def _fail_abandoned(self, now: datetime) -> None:
+        with self.hub.db.session() as session:
+            rows = session.execute(
+                select(CrmInboxEvent).where(
+                    CrmInboxEvent.state == WORKING,
+                    CrmInboxEvent.lease_expires_at < now,
+                    CrmInboxEvent.attempts >= MAX_CLAIMS,
+                )
+            ).scalars()
+            for row in rows:
+                row.state = FAILED
+                row.error = (
+                    f"the worker died or stalled {row.attempts} times on this event; "
+                    "replay its message once the cause is fixed"
+                )
+                row.lease_expires_at = None
+                row.processed_at = now
+                log.error(
+                    "crm_event_abandoned",
+                    tenant=row.tenant_id,
+                    kind=row.kind,
+                    deal_id=row.deal_id,
+                    inbox_id=row.id,
+                    attempts=row.attempts,
+                )
 
     def process(self, row_id: int) -> bool:
         if not self._claim(row_id):
@@ -137,11 +181,21 @@ class Inbox:
             bound.info("crm_event_stale", sequence=row.sequence)
             self._finish(row_id, STALE, "a newer event of this deal was seen")
             return True
+        told = row.data.get("stage") if row.data else None
+        if told is not None and self._action(row, str(told)) is None:
+            # The event names a stage that orders nothing: no need to ask the CRM.
+            self._advance(row, row.sequence, str(told))
+            bound.info("crm_stage_ignored", stage=told)
+            self._finish(row_id, SKIPPED, f"stage {told!r} orders nothing")
+            return True
         try:
-            deal = self._deal(hook, row)
+            deal = {**self.fetch(hook, row), "sequence": row.sequence}
         except RetryableError as error:
-            bound.warning("crm_deal_fetch_retry", error=str(error))
-            self._finish(row_id, PENDING, str(error))
+            delay = retry_delay(row.attempts, error.retry_after)
+            bound.warning(
+                "crm_deal_fetch_retry", error=str(error), retry_in_seconds=delay
+            )
+            self._finish(row_id, PENDING, str(error), retry_in=delay)
             return False
         except GatewayError as error:
             bound.error("crm_deal_fetch_failed", error=str(error))
@@ -152,9 +206,7 @@ class Inbox:
             bound.info("crm_event_stale", sequence=deal["sequence"])
             self._finish(row_id, STALE, "a newer event of this deal was seen")
             return True
-        action = stage_action(
-            self.hub.mapping_registry, row.tenant_id, row.kind, deal.get("stage")
-        )
+        action = self._action(row, deal.get("stage"))
         if action not in (ORDER, CANCEL):
             bound.info("crm_stage_ignored", stage=deal.get("stage"))
             self._finish(row_id, SKIPPED, f"stage {deal.get('stage')!r} orders nothing")
@@ -165,57 +217,39 @@ class Inbox:
         bound.info("crm_deal_handed_over", outcome=intake.outcome, action=action)
         return True
 
+    def _action(self, row: CrmInboxEvent, stage: str | None) -> str | None:
+        return stage_action(self.hub.mapping_registry, row.tenant_id, row.kind, stage)
+
     def _claim(self, row_id: int) -> bool:
+        """Take the row if it waits or its lease ran out; one claimer wins."""
+        now = self.hub.clock.now()
         with self.hub.db.session() as session:
             return bool(
                 session.execute(
                     update(CrmInboxEvent)
-                    .where(CrmInboxEvent.id == row_id, CrmInboxEvent.state == PENDING)
-                    .values(state=WORKING)
+                    .where(CrmInboxEvent.id == row_id, _claimable(now))
+                    .values(
+                        state=WORKING,
+                        lease_expires_at=now + LEASE,
+                        attempts=CrmInboxEvent.attempts + 1,
+                    )
                 ).rowcount
             )
 
-    def _finish(self, row_id: int, state: str, error: str | None) -> None:
+    def _finish(
+        self, row_id: int, state: str, error: str | None, retry_in: float = 0.0
+    ) -> None:
+        now = self.hub.clock.now()
         with self.hub.db.session() as session:
             row = session.get(CrmInboxEvent, row_id)
             assert row is not None
             row.state = state
             row.error = error[:2000] if error else None
-            row.processed_at = self.hub.clock.now()
-
-    def _deal(self, hook: CrmHook, row: CrmInboxEvent) -> dict[str, Any]:
-        """The deal as the record needs it: stage, sequence, header fields, lines."""
-        if row.kind != "bitrix24":
-            # TODO(crm-fetch): amoCRM, HubSpot, Salesforce and Pipedrive hooks carry no
-            # product rows; fetch them from each CRM's API as Bitrix24's are.
-            return {
-                "sequence": row.sequence,
-                "stage": _text(row.data.get("stage")),
-                "title": row.data.get("title"),
-                "number": row.data.get("number"),
-                "lines": list(row.data.get("lines") or []),
-            }
-        portal = self.portal_for(hook)
-        found = portal.deal(row.deal_id)
-        rows = portal.product_rows(row.deal_id)
-        return {
-            # The fetched state is the newest; the event's own time orders it.
-            "sequence": row.sequence,
-            "stage": _text(found.get("STAGE_ID")),
-            "title": found.get("TITLE"),
-            "number": found.get("ID"),
-            "currency": found.get("CURRENCY_ID"),
-            "lines": [
-                {
-                    "item_code": str(r.get("PRODUCT_ID") or ""),
-                    "name": r.get("PRODUCT_NAME"),
-                    "quantity": str(r.get("QUANTITY")),
-                    "unit_code": str(r.get("MEASURE_CODE") or ""),
-                    "price": r.get("PRICE_ACCOUNT") or str(r.get("PRICE")),
-                }
-                for r in rows
-            ],
-        }
+            row.lease_expires_at = None
+            row.next_attempt_at = (
+                now + timedelta(seconds=retry_in) if retry_in else None
+            )
+            row.processed_at = now
 
     def _behind(self, row: CrmInboxEvent) -> bool:
         with self.hub.db.session() as session:
@@ -304,6 +338,19 @@ def read_deal_record(message: Message) -> list[SourceRecord]:
             lines=body["lines"],
         )
     ]
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        and_(
+            CrmInboxEvent.state == PENDING,
+            or_(
+                CrmInboxEvent.next_attempt_at.is_(None),  # type: ignore[union-attr]
+                CrmInboxEvent.next_attempt_at <= now,
+            ),
+        ),
+        and_(CrmInboxEvent.state == WORKING, CrmInboxEvent.lease_expires_at < now),
+    )
 
 
 def _text(value: Any) -> str | None:

@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from connectors.crm.hooks import HookStore
 from connectors.crm.inbound import Adapter, HookRefused, HookRequest, HookUnreadable
 from connectors.crm.inbox import Inbox
+from gateway.errors import GatewayError
 
 log = structlog.get_logger(__name__)
 
@@ -47,15 +48,21 @@ def hook_router(
             log.warning("crm_hook_too_large", tenant=tenant, kind=kind)
             return Response("body too large", status_code=413)
 
+        bound = log.bind(tenant=tenant, kind=kind, hook_id=hook.id)
+        try:
+            settings = hooks.settings(hook)
+        except GatewayError as error:
+            # The CRM retries later; the operator must give the gateway its key.
+            bound.error("crm_hook_credentials_unreadable", reason=str(error))
+            return Response("hook credentials unavailable", status_code=503)
         hook_request = HookRequest(
             method=request.method,
             url=_public_url(request, tenant, kind, secret),
             headers={k.lower(): v for k, v in request.headers.items()},
             body=body,
-            settings=dict(hook.settings),
+            settings=settings,
             received_at=inbox.hub.clock.now(),
         )
-        bound = log.bind(tenant=tenant, kind=kind, hook_id=hook.id)
         try:
             events = adapter.read(hook_request)
         except HookRefused as refusal:

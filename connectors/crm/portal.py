@@ -43,3 +43,28 @@ class Portal:
                 f"{body.get('error')}: {body.get('error_description', '')}"
             )
         return body.get("result")
+
+    def deal_record(self, deal_id: str) -> dict[str, Any]:
+        """The deal and its product rows in the inbox's shape."""
+        found = self.deal(deal_id)
+        rows = self.product_rows(deal_id)
+        return {
+            "stage": _text(found.get("STAGE_ID")),
+            "title": found.get("TITLE"),
+            "number": found.get("ID"),
+            "currency": found.get("CURRENCY_ID"),
+            "lines": [
+                {
+                    "item_code": str(r.get("PRODUCT_ID") or ""),
+                    "name": r.get("PRODUCT_NAME"),
+                    "quantity": str(r.get("QUANTITY")),
+                    "unit_code": str(r.get("MEASURE_CODE") or ""),
+                    "price": r.get("PRICE_ACCOUNT") or str(r.get("PRICE")),
+                }
+                for r in rows
+            ],
+        }
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)

@@ -10,10 +10,12 @@ from datetime import timedelta
 
 import httpx
 import structlog
+from sqlalchemy import update
 
 from connectors.crm.fanout import SUBSCRIPTION_HEADER
 from connectors.crm.signing import signed_headers
 from connectors.crm.subscriptions import signing_keys
+from connectors.crm.vault import Vault
 from gateway.errors import FinalError, RetryableError
 from gateway.hub import Hub
 from gateway.netguard import Resolver, guarded_client
@@ -28,8 +30,15 @@ DISABLE_AFTER = timedelta(days=5)
 
 
 class WebhookSender:
-    def __init__(self, hub: Hub, *, resolver: Resolver | None = None):
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        resolver: Resolver | None = None,
+        vault: Vault | None = None,
+    ):
         self.hub = hub
+        self.vault = vault or Vault.from_env()
         self.client = guarded_client(
             timeout=hub.settings.outbox.request_timeout_seconds,
             allowed=hub.settings.outbox.allow_private_targets,
@@ -58,7 +67,7 @@ class WebhookSender:
                 claimed.headers["webhook-id"],
                 int(now.timestamp()),
                 claimed.payload,
-                signing_keys(subscription, now),
+                signing_keys(subscription, now, self.vault),
             ),
         }
         request = self.client.build_request(
@@ -84,6 +93,7 @@ class WebhookSender:
             subscription = session.get(WebhookSubscription, subscription_id)
             if subscription is None or subscription.disabled_at is not None:
                 return
+            tenant_id, url = subscription.tenant_id, subscription.url
             if error.status_code == 410:
                 reason = "the endpoint answered 410 Gone"
             else:
@@ -96,22 +106,39 @@ class WebhookSender:
                 if now - since < DISABLE_AFTER:
                     return
                 reason = f"no successful delivery since {since.isoformat()}"
-            subscription.disabled_at = now
-            subscription.disabled_reason = reason
-            subscription.updated_at = now
+        self._disable(subscription_id, tenant_id, url, reason)
+
+    def _disable(self, subscription_id: int, tenant_id: str, url: str, reason: str):
+        """Disable once: of attempts failing at the same time, one tells the tenant.
+
+        The conditional update is the first statement of its own transaction, so it
+        sees what a concurrent attempt committed and only one of them wins.
+        """
+        now = self.hub.clock.now()
+        with self.hub.db.session() as session:
+            won = session.execute(
+                update(WebhookSubscription)
+                .where(
+                    WebhookSubscription.id == subscription_id,
+                    WebhookSubscription.disabled_at.is_(None),  # type: ignore[union-attr]
+                )
+                .values(disabled_at=now, disabled_reason=reason, updated_at=now)
+            ).rowcount
+            if not won:
+                return
             self.hub.pipeline.record_event(
                 session,
-                subscription.tenant_id,
+                tenant_id,
                 "webhook.endpoint_disabled",
-                {"subscription_id": subscription_id, "reason": reason},
+                {"subscription_id": subscription_id, "url": url, "reason": reason},
             )
-            log.error(
-                "webhook_endpoint_disabled",
-                tenant=subscription.tenant_id,
-                subscription_id=subscription_id,
-                reason=reason,
-                next_step="fix the endpoint, enable it, then recover what failed",
-            )
+        log.error(
+            "webhook_endpoint_disabled",
+            tenant=tenant_id,
+            subscription_id=subscription_id,
+            reason=reason,
+            next_step="fix the endpoint, enable it, then recover what failed",
+        )
 
     def _succeeded(self, subscription_id: int) -> None:
         with self.hub.db.session() as session:

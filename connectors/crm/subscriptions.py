@@ -1,4 +1,8 @@
-"""Tenants' webhook endpoints: registration, secret rotation, disabling."""
+"""Tenants' webhook endpoints: registration, secret rotation, disabling.
+
+Signing secrets are stored sealed (``vault.py``); the plain ``whsec_`` secret is on
+the object ``create`` and ``rotate`` return, for the one answer that shows it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from sqlmodel import Session
 
 from connectors.crm.events import EVENT_TYPES
 from connectors.crm.signing import new_secret
+from connectors.crm.vault import Vault
 from gateway.clock import Clock
 from gateway.errors import NotFound, ValidationFailed
 from gateway.netguard import Resolver, resolve_checked
@@ -31,11 +36,13 @@ class Subscriptions:
         *,
         allowed: Iterable[str] = (),
         resolver: Resolver | None = None,
+        vault: Vault | None = None,
     ):
         self.db = db
         self.clock = clock
         self.allowed = list(allowed)
         self.resolver = resolver
+        self.vault = vault or Vault.from_env()
 
     def create(
         self,
@@ -50,13 +57,14 @@ class Subscriptions:
         # The same check runs again on every connection; this one answers early.
         resolve_checked(url, self.allowed, self.resolver)
         now = self.clock.now()
+        secret = new_secret()
         with self.db.session() as session:
             subscription = WebhookSubscription(
                 tenant_id=tenant_id,
                 url=url,
                 event_types=sorted(set(event_types)),
                 description=description,
-                secret=new_secret(),
+                secret=self.vault.seal(secret),
                 created_at=now,
                 updated_at=now,
             )
@@ -67,7 +75,7 @@ class Subscriptions:
                 tenant=tenant_id,
                 subscription_id=subscription.id,
             )
-            return subscription
+        return _showing(subscription, secret)
 
     def get(self, subscription_id: int) -> WebhookSubscription:
         with self.db.session() as session:
@@ -89,12 +97,13 @@ class Subscriptions:
             found = session.get(WebhookSubscription, subscription_id)
             if found is None:
                 raise NotFound(f"webhook subscription {subscription_id} does not exist")
+            secret = new_secret()
             found.previous_secret = found.secret
             found.previous_until = now + ROTATION_OVERLAP
-            found.secret = new_secret()
+            found.secret = self.vault.seal(secret)
             found.updated_at = now
             log.info("webhook_secret_rotated", subscription_id=subscription_id)
-            return found
+        return _showing(found, secret)
 
     def enable(self, subscription_id: int) -> WebhookSubscription:
         with self.db.session() as session:
@@ -108,14 +117,23 @@ class Subscriptions:
             return found
 
 
-def signing_keys(subscription: WebhookSubscription, now: datetime) -> list[str]:
-    keys = [subscription.secret]
+def _showing(stored: WebhookSubscription, secret: str) -> WebhookSubscription:
+    """A detached copy of the stored row that carries the plain secret."""
+    shown = WebhookSubscription.model_validate(stored.model_dump())
+    shown.secret = secret
+    return shown
+
+
+def signing_keys(
+    subscription: WebhookSubscription, now: datetime, vault: Vault
+) -> list[str]:
+    keys = [vault.open(subscription.secret)]
     until = subscription.previous_until
     if subscription.previous_secret and until is not None:
         if until.tzinfo is None:
             until = until.replace(tzinfo=now.tzinfo)
         if now < until:
-            keys.append(subscription.previous_secret)
+            keys.append(vault.open(subscription.previous_secret))
     return keys
 
 

@@ -411,10 +411,14 @@ class CrmInboxEvent(SQLModel, table=True):
     )
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     state: str = Field(default="pending", max_length=16)
-    # pending, ordered (handed to the pipeline), skipped, stale, failed
+    # pending, working (claimed), ordered (handed to the pipeline), skipped, stale,
+    # failed
     error: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
+    lease_expires_at: datetime | None = None  # while working; then claimable again
+    next_attempt_at: datetime | None = None  # pending after a CRM fault: not before
+    attempts: int = 0  # claims so far
 
 
 class CrmDeal(SQLModel, table=True):
@@ -446,8 +450,8 @@ class WebhookSubscription(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     description: str | None = Field(default=None, max_length=255)
-    secret: str = Field(max_length=128)
-    previous_secret: str | None = Field(default=None, max_length=128)
+    secret: str = Field(max_length=512)  # sealed, see connectors/crm/vault.py
+    previous_secret: str | None = Field(default=None, max_length=512)
     previous_until: datetime | None = None
     failing_since: datetime | None = None
     disabled_at: datetime | None = None

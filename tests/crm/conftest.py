@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from connectors.crm.connector import CrmConnector
+from connectors.crm.vault import ENV as SECRET_KEY_ENV
+from connectors.crm.vault import new_key
 from gateway.api.app import create_app
 from gateway.hub import Hub
 from tests.support.servers import serve
@@ -53,6 +55,14 @@ class Gateway:
         )
         assert answer.status_code == 201, answer.text
         return answer.json()["url_path"]
+
+
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every CRM test runs with a sealing key, as a deployment must."""
+    key = new_key()
+    monkeypatch.setenv(SECRET_KEY_ENV, key)
+    return key
 
 
 @pytest.fixture

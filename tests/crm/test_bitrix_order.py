@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from connectors.crm.connector import CrmConnector
+from connectors.crm.sandbox import BitrixPortal
 from connectors.komus.connector import KomusConnector
 from gateway.api.app import create_app
 from gateway.config import Settings
@@ -19,7 +20,6 @@ from gateway.hub import Hub
 from gateway.store.tables import Order, OrderLine
 from tests.crm.conftest import ADMIN, loopback_resolver
 from tests.crm.forms import to_form
-from tests.crm.sandboxes import BitrixPortal
 from tests.komus.conftest import (  # noqa: F401  (fixtures)
     QUICK_RETRIES,
     komus_extra,

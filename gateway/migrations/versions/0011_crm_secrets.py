@@ -5,9 +5,9 @@ Revises: 0010
 Create Date: 2026-12-04 18:45:00
 """
 
-import sqlalchemy as sa  # noqa: F401
-import sqlmodel  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
 
 import gateway.store.types  # noqa: F401  (UTCDateTime on sqlmodel.sql.sqltypes)
 
@@ -18,8 +18,42 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    moment = sqlmodel.sql.sqltypes.UTCDateTime
+    text = sqlmodel.sql.sqltypes.AutoString
+    with op.batch_alter_table("crm_inbox") as table:
+        table.add_column(sa.Column("lease_expires_at", moment(), nullable=True))
+        table.add_column(sa.Column("next_attempt_at", moment(), nullable=True))
+        table.add_column(
+            sa.Column("attempts", sa.Integer(), nullable=False, server_default="0")
+        )
+    # Sealed signing secrets are longer than the plain ``whsec_`` ones.
+    with op.batch_alter_table("webhook_subscriptions") as table:
+        table.alter_column(
+            "secret", type_=text(length=512), existing_type=text(length=128)
+        )
+        table.alter_column(
+            "previous_secret",
+            type_=text(length=512),
+            existing_type=text(length=128),
+            existing_nullable=True,
+        )
 
 
 def downgrade() -> None:
-    pass
+    # Sealed secrets do not fit the old width: downgrade only before they are sealed.
+    with op.batch_alter_table("webhook_subscriptions") as table:
+        table.alter_column(
+            "previous_secret",
+            type_=sqlmodel.sql.sqltypes.AutoString(length=128),
+            existing_type=sqlmodel.sql.sqltypes.AutoString(length=512),
+            existing_nullable=True,
+        )
+        table.alter_column(
+            "secret",
+            type_=sqlmodel.sql.sqltypes.AutoString(length=128),
+            existing_type=sqlmodel.sql.sqltypes.AutoString(length=512),
+        )
+    with op.batch_alter_table("crm_inbox") as table:
+        table.drop_column("attempts")
+        table.drop_column("next_attempt_at")
+        table.drop_column("lease_expires_at")

@@ -1,4 +1,4 @@
-"""Stand-ins for the CRMs' REST APIs, enforcing the webhook secret in the URL."""
+"""A Bitrix24 portal's REST API behind an incoming webhook's URL secret."""
 
 from __future__ import annotations
 
@@ -39,20 +39,3 @@ class BitrixPortal:
         return JSONResponse(
             {"error": "NOT_FOUND", "error_description": "Not found"}, 400
         )
-
-
-class AmoAccount:
-    """``GET /api/v4/leads/{id}`` behind a bearer token, as amoCRM serves it."""
-
-    def __init__(self, token: str = "amo-token") -> None:
-        self.token = token
-        self.leads: dict[str, dict[str, Any]] = {}
-        self.app = FastAPI()
-        self.app.get("/api/v4/leads/{lead_id}")(self._lead)
-
-    async def _lead(self, lead_id: str, request: Request):
-        if request.headers.get("authorization") != f"Bearer {self.token}":
-            return JSONResponse({"title": "Unauthorized", "status": 401}, 401)
-        if lead_id not in self.leads:
-            return JSONResponse({"title": "Not found", "status": 404}, 404)
-        return self.leads[lead_id]
