@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -283,9 +284,14 @@ class Settings(Section):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     tenants: list[TenantSettings] = Field(default_factory=list)
     source: str = Field(default="<defaults>", exclude=True)
+    # Set by gateway.tenant_overlay: a tenant as edited in the console.
+    _tenant_view: Any = PrivateAttr(default=None)
 
     def tenant(self, tenant_id: str) -> TenantSettings | None:
-        return next((t for t in self.tenants if t.id == tenant_id), None)
+        found = next((t for t in self.tenants if t.id == tenant_id), None)
+        if found is None or self._tenant_view is None:
+            return found
+        return self._tenant_view(found)
 
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")

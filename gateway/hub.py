@@ -27,6 +27,7 @@ from gateway.scheduler import PeriodicJob, Scheduler
 from gateway.senders import HttpSender, Sender
 from gateway.store.database import Database
 from gateway.store.tables import ApiToken, Tenant
+from gateway.tenant_overlay import install_tenant_overlay
 
 log = structlog.get_logger(__name__)
 
@@ -102,6 +103,7 @@ class Hub:
         """Migrate the schema; bring tenants and the admin token in line with config."""
         self.db.migrate()
         self.sync_tenants()
+        install_tenant_overlay(self.db, self.settings)
         self.ensure_admin_token()
 
     def start(self, *, scheduler: bool) -> None:

@@ -17,8 +17,10 @@ from gateway.console.csrf import LoginTokens
 from gateway.console.pages import (
     dashboard,
     deliveries,
+    mappings,
     messages,
     orders,
+    settings,
     signin,
     static,
     users,
@@ -55,12 +57,10 @@ def install(app: FastAPI, hub: Hub) -> None:
     app.include_router(router())
 
 
-# TODO(console-mappings): the mappings page (files, check_all problems as
-# file:line:col, preview of a pasted document) and the settings page (company
-# requisites checked with gateway.identifiers, delivery addresses) are not built
-# yet; their nav entries stay hidden until they are.
 def router() -> APIRouter:
     console = APIRouter(prefix="/console", include_in_schema=False)
     for module in (signin, static, dashboard, orders, messages, deliveries, users):
         console.include_router(module.router)
+    console.include_router(mappings.router)
+    console.include_router(settings.router)
     return console

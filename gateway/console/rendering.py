@@ -53,6 +53,8 @@ NAVIGATION = (
     ("orders.view", "/console/orders", "Заказы"),
     ("messages.view", "/console/messages", "Сообщения"),
     ("deliveries.view", "/console/deliveries", "Доставки"),
+    ("mappings.view", "/console/mappings", "Маппинги"),
+    ("settings.manage", "/console/settings", "Настройки"),
     ("users.manage", "/console/users", "Пользователи"),
 )
 

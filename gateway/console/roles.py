@@ -33,6 +33,7 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
         "connectors.view",
         "mappings.view",
         "mappings.preview",
+        "mappings.edit",
         "messages.view",
         "messages.replay",
         "deliveries.view",

@@ -499,3 +499,4 @@ Index("ix_orders_tenant_created", Order.tenant_id, Order.created_at)
 """The console lists a tenant's orders newest first (migration 0006)."""
 
 from gateway.store.sap import SapDocument  # noqa: E402, F401, I001
+from gateway.store.tenant_overlay import TenantAddress, TenantRequisites  # noqa: E402, F401, I001

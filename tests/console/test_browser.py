@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from sqlalchemy import select
 
 from gateway.pipeline import SubmittedLine, SubmittedOrder
+from gateway.store.tables import Requisition
 from tests.api.builders import add_delivery, add_document, add_order
 from tests.console.harness import PASSWORD, add_user
+from tests.console.mapping_setup import install_mappings
 from tests.console.payloads import SCRIPT_PAYLOAD, store_message
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -119,24 +122,67 @@ def test_a_manager_filters_opens_downloads_repeats_and_signs_out(gateway, page):
     assert "/console/login" in page.url
 
 
-def test_an_integrator_replays_after_a_fix_and_retries_a_dead_delivery(
-    gateway, page, tmp_path
+def test_an_integrator_fixes_an_item_table_replays_and_retries_a_dead_delivery(
+    gateway, page, console_url
 ):
-    held = json.dumps({"external_id": "Z-1", "lines": [{"quantity": "0"}]}).encode()
-    message_id = store_message(gateway, held, channel="api")
+    gateway.pipeline.submitter = EchoSubmitter()
+    install_mappings(gateway)
+    requisition = {
+        "external_id": "ACME-HELD-1",
+        "number": "H-1",
+        "lines": [{"client_item_code": "PEN-BLUE", "quantity": "4"}],
+    }
+    posted = httpx.post(
+        f"{console_url}/api/v1/requisitions?tenant=acme",
+        json=requisition,
+        headers={"Authorization": "Bearer test-admin-token"},
+    )
+    assert posted.status_code < 300, posted.text
+    message_id, state = _intake_of(gateway, "ACME-HELD-1")
+    assert state == "held"
     delivery_id = add_delivery(gateway, "acme", state="dead")
     add_user(gateway, "ian", "integrator")
 
     sign_in(page, "ian")
+    page.click("header nav >> text=Маппинги")
+    page.wait_for_url("**/console/mappings")
+    page.screenshot(path=str(ARTIFACTS / "mappings.png"), full_page=True)
+    page.click("#tables >> text=acme_items")
+    page.fill("#add-row input[name='cell:client_item_code']", "PEN-BLUE")
+    page.fill("#add-row input[name='cell:article']", "304391")
+    page.click("#add-row button[type=submit]")
+    page.wait_for_url("**/console/mappings/tables/acme_items?note=added")
+    assert (
+        page.locator(
+            "#table-rows input[name='cell:client_item_code'][value='PEN-BLUE']"
+        ).count()
+        == 1
+    )
+
     page.goto(f"/console/messages/{message_id}")
     page.click("#replay")
     page.wait_for_url(f"**/console/messages/{message_id}#replays")
     assert page.locator("#replay-list a").count() == 1
+    assert gateway.pipeline.submit_ready() == 1
+    page.goto("/console/orders")
+    row = page.locator("#orders tbody tr", has_text="api")
+    assert row.count() == 1
+    row.locator("a").click()
+    assert page.locator("#lines td", has_text="304391").count() == 1
 
     page.goto(f"/console/deliveries/{delivery_id}")
     page.click("#retry")
     assert "Доставка поставлена в очередь" in page.content()
     assert page.locator(".status", has_text="ожидает").count() == 1
+
+
+def _intake_of(gateway, external_id: str) -> tuple[int, str]:  # noqa: ANN001
+    """The message a requisition came in and the state it was kept in."""
+    with gateway.db.session() as session:
+        requisition = session.execute(
+            select(Requisition).where(Requisition.external_id == external_id)
+        ).scalar_one()
+        return requisition.message_id, requisition.state
 
 
 def test_a_script_in_a_payload_is_text_and_never_runs(gateway, page):
@@ -162,3 +208,25 @@ def test_a_manager_cannot_open_another_tenants_order(gateway, page):
 
     assert answer.status == 404
     assert page.locator("a[href='/console/messages']").count() == 0
+
+
+def test_an_admin_fixes_requisites_and_adds_a_delivery_address(gateway, page):
+    add_user(gateway, "adam", "admin")
+
+    sign_in(page, "adam")
+    page.click("header nav >> text=Настройки")
+    page.wait_for_url("**/console/settings/acme")
+    page.fill("#requisites input[name=inn]", "7707083894")
+    page.click("#requisites button[type=submit]")
+    refused = page.inner_text("main .error")
+    page.fill("#add-address input[name=code]", "WH-2")
+    page.fill("#add-address input[name=address]", "Москва, Складская ул., 7")
+    page.check("#add-address input[name=default]")
+    page.click("#add-address button[type=submit]")
+    page.wait_for_url("**/console/settings/acme?note=address")
+    page.screenshot(path=str(ARTIFACTS / "settings.png"), full_page=True)
+
+    assert "check digit" in refused
+    assert page.locator("#addresses tbody tr").count() == 2
+    default = gateway.settings.tenant("acme").delivery_addresses[-1]
+    assert (default.code, default.default) == ("WH-2", True)
