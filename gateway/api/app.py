@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from gateway import console
 from gateway.api import (
+    cabinet_orders,
     deliveries,
     health,
     mappings,
@@ -52,8 +53,10 @@ def create_app(hub: Hub) -> FastAPI:
         messages,
         deliveries,
         mappings,
+        cabinet_orders,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    cabinet_orders.install(hub)
     for router in hub.routers:
         app.include_router(router)
     console.install(app, hub)

@@ -15,6 +15,10 @@ from fastapi import APIRouter, FastAPI
 from gateway.console.access import HANDLERS, Console
 from gateway.console.csrf import LoginTokens
 from gateway.console.pages import (
+    approvals,
+    budgets,
+    cart,
+    catalog,
     dashboard,
     deliveries,
     mappings,
@@ -63,4 +67,6 @@ def router() -> APIRouter:
         console.include_router(module.router)
     console.include_router(mappings.router)
     console.include_router(settings.router)
+    for page in (catalog, cart, approvals, budgets):
+        console.include_router(page.router)
     return console

@@ -51,6 +51,11 @@ STATUS_TITLES = {
 NAVIGATION = (
     ("dashboard", "/console/", "Сводка"),
     ("orders.view", "/console/orders", "Заказы"),
+    ("catalog.view", "/console/catalog", "Каталог"),
+    ("cart.order", "/console/cart", "Корзина"),
+    ("cart.order", "/console/templates", "Шаблоны"),
+    ("orders.approve", "/console/approvals", "Согласование"),
+    ("budgets.view", "/console/budgets", "Бюджеты"),
     ("messages.view", "/console/messages", "Сообщения"),
     ("deliveries.view", "/console/deliveries", "Доставки"),
     ("mappings.view", "/console/mappings", "Маппинги"),

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Final
 
-ROLES: Final = ("admin", "integrator", "manager", "accountant", "viewer")
+ROLES: Final = ("admin", "integrator", "manager", "approver", "accountant", "viewer")
 
 ROLE_TITLES: Final = {
     "admin": "администратор",
     "integrator": "интегратор",
     "manager": "менеджер",
+    "approver": "согласующий",
     "accountant": "бухгалтер",
     "viewer": "наблюдатель",
 }
@@ -23,7 +24,11 @@ _EVERYONE = frozenset({"dashboard", "orders.view"})
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "viewer": _EVERYONE,
     "manager": _EVERYONE
-    | {"orders.repeat", "orders.cancel", "documents.view", "documents.download"},
+    | {"orders.repeat", "orders.cancel", "documents.view", "documents.download"}
+    | {"catalog.view", "cart.order", "budgets.view"},
+    # Approving catalog orders is a role of its own, so that the people who order
+    # and the people who approve can be kept apart; admins may do both.
+    "approver": _EVERYONE | {"catalog.view", "orders.approve", "budgets.view"},
     # TODO(console-payments): payments and reports pages for accountants are missing;
     # today an accountant sees orders and their documents only.
     "accountant": _EVERYONE
@@ -43,6 +48,7 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
 PERMISSIONS["admin"] = frozenset().union(*PERMISSIONS.values()) | {
     "users.manage",
     "settings.manage",
+    "budgets.manage",
 }
 
 
