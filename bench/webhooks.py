@@ -26,12 +26,12 @@ from bench.outbox import PAYLOAD, start_receiver  # noqa: E402
 from connectors.crm.fanout import SUBSCRIPTION_HEADER  # noqa: E402
 from connectors.crm.sender import WebhookSender  # noqa: E402
 from connectors.crm.subscriptions import Subscriptions  # noqa: E402
-from connectors.crm.vault import Vault, new_key  # noqa: E402
 from gateway import logs  # noqa: E402
 from gateway.config import parse_settings  # noqa: E402
 from gateway.dispatcher import Dispatcher  # noqa: E402
 from gateway.hub import Hub  # noqa: E402
 from gateway.outbox import DeliveryDraft  # noqa: E402
+from gateway.vault import Vault, new_key  # noqa: E402
 
 CONFIG = """
 database: {{url: "sqlite:///{folder}/bench.db"}}

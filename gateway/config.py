@@ -213,6 +213,24 @@ class ConsoleSettings(Section):
     demo_admin_password: SecretStr | None = None  # creates user "admin" when missing
 
 
+class SecretSettings(Section):
+    """Where the key that seals stored credentials comes from (see gateway/vault.py).
+
+    ``GATEWAY_SECRET_KEY`` wins; without it the key is read from ``key_file``
+    (relative to this config file), which is made on first start.
+    """
+
+    key_file: str | None = None
+
+    def key_path(self, config_source: str) -> Path | None:
+        if not self.key_file:
+            return None
+        path = Path(self.key_file)
+        if path.is_absolute() or config_source.startswith("<"):
+            return path
+        return Path(config_source).parent / path
+
+
 class DeliveryAddress(Section):
     code: Annotated[str, Field(min_length=1)]
     address: Annotated[str, Field(min_length=1)]
@@ -282,6 +300,7 @@ class Settings(Section):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     mappings: MappingSettings = Field(default_factory=MappingSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    secrets: SecretSettings = Field(default_factory=SecretSettings)
     tenants: list[TenantSettings] = Field(default_factory=list)
     source: str = Field(default="<defaults>", exclude=True)
     # Set by gateway.tenant_overlay: a tenant as edited in the console.

@@ -28,6 +28,7 @@ from gateway.senders import HttpSender, Sender
 from gateway.store.database import Database
 from gateway.store.tables import ApiToken, Tenant
 from gateway.tenant_overlay import install_tenant_overlay
+from gateway.vault import Vault, operator_vault
 
 log = structlog.get_logger(__name__)
 
@@ -79,6 +80,12 @@ class Hub:
         self.scheduler: Scheduler | None = None
         self.started = False
         watch_queue(self.outbox.depth)
+
+    @property
+    def vault(self) -> Vault:
+        """Seals and opens the credentials kept in the store (read anew each time,
+        so a key put in place for a restart is the one that counts)."""
+        return operator_vault(self.settings.secrets.key_path(self.settings.source))
 
     # -- wiring --------------------------------------------------------------------
 

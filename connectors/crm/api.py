@@ -17,11 +17,11 @@ from sqlalchemy import select
 from connectors.crm.fanout import CHANNEL, SUBSCRIPTION_HEADER
 from connectors.crm.hooks import HookStore, IssuedHook
 from connectors.crm.subscriptions import Subscriptions
-from connectors.crm.vault import is_sealed
 from gateway.api.auth import Caller, require
 from gateway.errors import NotFound, PermissionDenied, ValidationFailed
 from gateway.hub import Hub
 from gateway.store.tables import CrmHook, Delivery, WebhookSubscription
+from gateway.vault import is_sealed
 
 RECOVER_WINDOW = timedelta(days=14)
 

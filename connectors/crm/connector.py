@@ -21,10 +21,10 @@ from connectors.crm.reseal import require_key, reseal
 from connectors.crm.salesforce import Salesforce
 from connectors.crm.sender import WebhookSender
 from connectors.crm.subscriptions import Subscriptions
-from connectors.crm.vault import Vault
 from gateway.hub import Hub
 from gateway.netguard import Resolver, guarded_client
 from gateway.scheduler import PeriodicJob
+from gateway.vault import Vault
 
 log = structlog.get_logger(__name__)
 
@@ -56,7 +56,7 @@ class CrmConnector:
         self.subscriptions: Subscriptions | None = None
 
     def install(self, hub: Hub) -> None:
-        vault = self.vault or Vault.from_env()
+        vault = self.vault or hub.vault
         require_key(hub.db, vault)
         if vault.ready:
             reseal(hub.db, vault)

@@ -21,8 +21,8 @@ from connectors.crm.pipedrive_api import PipedriveApi
 from connectors.crm.portal import Portal
 from connectors.crm.rest import setting
 from connectors.crm.salesforce_api import SalesforceApi
-from connectors.crm.vault import Vault
 from gateway.store.tables import CrmHook, CrmInboxEvent
+from gateway.vault import Vault
 
 Fetch = Callable[[CrmHook, CrmInboxEvent], dict[str, Any]]
 

@@ -23,13 +23,27 @@ EVENT_TYPES = (
     "invoice.issued",
     "upd.issued",
     "payment.received",
+    "payment.overdue",
     "shipment.dispatched",
+    "claim.submitted",
+    "claim.answered",
+    "price.changed",
+    "promotion.published",
     "webhook.endpoint_disabled",
 )
+CABINET_TYPES = {
+    "claim.submitted": "claim",
+    "claim.answered": "claim",
+    "price.changed": "price",
+    "promotion.published": "promotion",
+    "payment.overdue": "invoice",
+}
+"""Types whose ``data`` says what changed under one key, from the event's own data."""
 DOCUMENT_TYPES = {
     "invoice.issued",
     "upd.issued",
     "payment.received",
+    "payment.overdue",
     "shipment.dispatched",
 }
 API = "/api/v1"
@@ -54,6 +68,8 @@ def payload_for(session: Session, event: Event) -> dict[str, Any] | None:
             "url": told.get("url"),
             "reason": told.get("reason"),
         }
+    if event.type in CABINET_TYPES:
+        data[CABINET_TYPES[event.type]] = cabinet_body(event)
     return {
         "type": event.type,
         "timestamp": _iso(event.created_at),
@@ -101,6 +117,22 @@ def _document(session: Session, document_id: int) -> dict[str, Any]:
             "total": _amount(found.total),
             "link": f"{API}/orders/{found.order_id}/documents/{document_id}",
         }
+    return body
+
+
+def cabinet_body(event: Event) -> dict[str, Any]:
+    """A claim, price change or promotion as the event recorded it, ids as text."""
+    body = {
+        key: (
+            str(value)
+            if isinstance(value, int) and not isinstance(value, bool)
+            else value
+        )
+        for key, value in (event.data or {}).items()
+    }
+    if event.type.startswith("claim."):
+        body["id"] = body.pop("claim_id", None)
+        body["link"] = f"{API}/claims/{body['id']}"
     return body
 
 

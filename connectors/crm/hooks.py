@@ -16,11 +16,11 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 
-from connectors.crm.vault import Vault
 from gateway.clock import Clock
 from gateway.errors import NotFound
 from gateway.store.database import Database
 from gateway.store.tables import CrmHook
+from gateway.vault import Vault
 
 log = structlog.get_logger(__name__)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import structlog
 from sqlalchemy import select
 
-from connectors.crm.vault import ENV, SecretKeyMissing, Vault, is_sealed, plain_secrets
 from gateway.store.database import Database
 from gateway.store.tables import CrmHook, WebhookSubscription
+from gateway.vault import ENV, SecretKeyMissing, Vault, is_sealed, plain_secrets
 
 log = structlog.get_logger(__name__)
 

@@ -15,13 +15,13 @@ from sqlalchemy import update
 from connectors.crm.fanout import SUBSCRIPTION_HEADER
 from connectors.crm.signing import signed_headers
 from connectors.crm.subscriptions import signing_keys
-from connectors.crm.vault import Vault
 from gateway.errors import FinalError, RetryableError
 from gateway.hub import Hub
 from gateway.netguard import Resolver, guarded_client
 from gateway.outbox import Claimed
 from gateway.senders import SendResult, classify
 from gateway.store.tables import WebhookSubscription
+from gateway.vault import Vault
 
 log = structlog.get_logger(__name__)
 

@@ -15,12 +15,12 @@ from sqlmodel import Session
 
 from connectors.crm.events import EVENT_TYPES
 from connectors.crm.signing import new_secret
-from connectors.crm.vault import Vault
 from gateway.clock import Clock
 from gateway.errors import NotFound, ValidationFailed
 from gateway.netguard import Resolver, resolve_checked
 from gateway.store.database import Database
 from gateway.store.tables import WebhookSubscription
+from gateway.vault import Vault
 
 log = structlog.get_logger(__name__)
 

@@ -123,13 +123,12 @@ def tenant_hooks(hub: Hub, tenant_id: str) -> list[CrmHook]:
 def rotate_hook(hub: Hub, hook_id: int, tenant_id: str, *, actor: str) -> Issued:
     """A new secret path for the CRM hook; the old URL stops working at once."""
     from connectors.crm.hooks import HookStore
-    from connectors.crm.vault import Vault
 
     with hub.db.session() as session:
         hook = session.get(CrmHook, hook_id)
     if hook is None or hook.tenant_id != tenant_id:
         raise NotFound(f"CRM hook {hook_id} does not exist")
-    issued = HookStore(hub.db, hub.clock, Vault.from_env()).rotate(hook_id)
+    issued = HookStore(hub.db, hub.clock, hub.vault).rotate(hook_id)
     _audited(
         hub,
         actor,
@@ -155,7 +154,10 @@ def _subscriptions(hub: Hub) -> Any:
     from connectors.crm.subscriptions import Subscriptions
 
     return Subscriptions(
-        hub.db, hub.clock, allowed=hub.settings.outbox.allow_private_targets
+        hub.db,
+        hub.clock,
+        allowed=hub.settings.outbox.allow_private_targets,
+        vault=hub.vault,
     )
 
 

@@ -450,7 +450,7 @@ class WebhookSubscription(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     description: str | None = Field(default=None, max_length=255)
-    secret: str = Field(max_length=512)  # sealed, see connectors/crm/vault.py
+    secret: str = Field(max_length=512)  # sealed, see gateway/vault.py
     previous_secret: str | None = Field(default=None, max_length=512)
     previous_until: datetime | None = None
     failing_since: datetime | None = None

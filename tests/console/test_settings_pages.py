@@ -166,7 +166,7 @@ def test_a_rotated_api_token_is_shown_once_and_the_old_one_stops(
 
 def test_a_crm_hook_gets_a_new_address_shown_once(gateway, browser):
     from connectors.crm.hooks import HookStore, secret_hash
-    from connectors.crm.vault import Vault
+    from gateway.vault import Vault
 
     issued = HookStore(gateway.db, gateway.clock, Vault.from_env()).create(
         "acme", "bitrix24", "portal", {}

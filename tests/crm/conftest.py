@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from connectors.crm.connector import CrmConnector
-from connectors.crm.vault import ENV as SECRET_KEY_ENV
-from connectors.crm.vault import new_key
 from gateway.api.app import create_app
 from gateway.hub import Hub
+from gateway.vault import ENV as SECRET_KEY_ENV
+from gateway.vault import new_key
 from tests.support.servers import serve
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"

@@ -14,12 +14,12 @@ from connectors.crm.connector import CrmConnector
 from connectors.crm.hooks import HookStore
 from connectors.crm.inbound import HookRequest
 from connectors.crm.inbox import LEASE, MAX_CLAIMS, Inbox
-from connectors.crm.vault import Vault
 from gateway.clock import ManualClock
 from gateway.config import Settings
 from gateway.errors import RetryableError
 from gateway.hub import Hub
 from gateway.store.tables import CrmHook, CrmInboxEvent
+from gateway.vault import Vault
 from tests.crm.conftest import loopback_resolver
 from tests.crm.forms import amocrm_status_body
 from tests.crm.ordering import write_crm_mappings

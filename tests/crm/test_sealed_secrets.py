@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from connectors.crm.connector import CrmConnector
-from connectors.crm.vault import ENV, SecretKeyMissing, Vault, new_key
 from gateway.hub import Hub
 from gateway.store.tables import CrmHook, WebhookSubscription
+from gateway.vault import ENV, SecretKeyMissing, Vault, new_key
 from tests.crm.conftest import ADMIN, loopback_resolver
 
 AMO_SETTINGS = {

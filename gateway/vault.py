@@ -1,26 +1,35 @@
-"""CRM credentials sealed at rest with the operator's key (``GATEWAY_SECRET_KEY``).
+"""Credentials sealed at rest with the operator's key (``GATEWAY_SECRET_KEY``).
 
-API tokens, client secrets, Basic passwords and the Bitrix24 REST URL (its path is a
-credential) sit in each hook's ``settings``; a subscription's signing secret sits in
-its row. All of them are written sealed (Fernet: AES-128-CBC with HMAC-SHA256) as
-``sealed:<token>`` and opened only where a request needs them.
+CRM API tokens, client secrets, Basic passwords and the Bitrix24 REST URL (its path
+is a credential) sit in each hook's ``settings``; a webhook subscription's signing
+secret sits in its row. All of them are written sealed (Fernet: AES-128-CBC with
+HMAC-SHA256) as ``sealed:<token>`` and opened only where a request needs them.
 
 ``GATEWAY_SECRET_KEY`` holds one or more Fernet keys separated by spaces or commas:
 the first seals, every one opens. To rotate, put the new key first and keep the old
 one after it; on start the gateway seals every stored value again with the new key,
 after which the old key can go.
+
+Without that variable, ``secrets.key_file`` in the config names a file that holds
+the key, made on first start; the embedded default keeps it beside its SQLite
+database, which protects a copied database but not a stolen disk.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+import structlog
+
 from gateway.errors import FinalError
+
+log = structlog.get_logger(__name__)
 
 ENV = "GATEWAY_SECRET_KEY"
 PREFIX = "sealed:"
@@ -155,3 +164,32 @@ def plain_secrets(settings: Mapping[str, Any]) -> list[str]:
 
 def _secret_setting(name: str, value: Any) -> bool:
     return name in SECRET_SETTINGS and isinstance(value, str) and value != ""
+
+
+def operator_vault(key_file: Path | None) -> Vault:
+    """The vault of a running gateway: the key from the environment, else the file.
+
+    A missing key file is made (readable by its owner only) so that the embedded
+    default can keep credentials from its first start; a cluster sets the variable.
+    """
+    vault = Vault.from_env()
+    if vault.ready or key_file is None:
+        return vault
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(new_key() + "\n")
+        log.warning(
+            "secret_key_file_created",
+            path=str(key_file),
+            next_step=f"back this file up with the database, or set {ENV} and keep "
+            "the key apart from the data",
+        )
+    keys = key_file.read_text(encoding="ascii").split()
+    if not keys:
+        raise SecretKeyMissing(
+            f"{key_file} holds no key; delete it to have a new one made (only when "
+            f"nothing was sealed with it yet) or set {ENV}"
+        )
+    return Vault(keys)
