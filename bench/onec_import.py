@@ -1,45 +1,55 @@
-"""1C order import at size: a 200 MB CommerceML orders file, read three ways.
+"""1C order import at size: a generated CommerceML orders file through the exchange.
 
-Generates a CommerceML 2.08 file of many ``Документ`` («Заказ товара») with many
-``Товар`` lines each, in windows-1251 and in UTF-8 with a BOM, then measures, each
-in a fresh process so that its peak resident memory (``ru_maxrss``) is its own:
+Generates a CommerceML 2.08 file of many ``Документ`` («Заказ товара») with 50 to
+400 ``Товар`` lines each (Cyrillic names, units, prices, VAT, requisites), in
+windows-1251 or UTF-8 with a BOM, then measures, each in a process of its own:
 
 * ``bare``: lxml ``iterparse`` with the reader's safety flags, dropping each
-  document once parsed: the floor any reader on lxml stands on (elements/s);
-* ``reader``: ``connectors.onec.reader.iter_orders`` over the file as a stream:
-  lines/s and peak memory;
-* ``importer``: the exchange importer's sliced import, when
-  ``connectors/onec/importer.py`` exists: the longest single slice.
+  document once parsed: the floor any reader on lxml stands on;
+* ``exchange``: a real gateway (the HTTP app ``komus-gateway serve`` runs, on
+  loopback, with the 1C connector, SQLite in a scratch folder, the shipped
+  mappings with an item table covering every item)
+  and 1C's side of the protocol over HTTP: ``checkauth``, ``init``, the file in
+  ``file_limit`` chunks, then ``import`` repeated while the answer is
+  ``progress``. Every ``import`` call is timed; the gateway's peak resident
+  memory is its ``ru_maxrss`` as reported by ``wait4`` when it exits. Afterwards
+  the database is checked: one requisition per order, none twice.
 
-    .venv/bin/python bench/onec_import.py                  # 200 MB, both encodings
-    .venv/bin/python bench/onec_import.py --megabytes 50 --keep /tmp/cml
+    .venv/bin/python bench/onec_import.py                      # 200 MB, windows-1251
+    .venv/bin/python bench/onec_import.py --size-mb 20 --encoding utf-8
+    .venv/bin/python bench/onec_import.py --keep /tmp/cml --only exchange
 
-Targets: peak memory under 300 MB, every import slice under 25 s. Tests never
-assert on these figures; record them in bench/README.md.
+Targets: the gateway's peak memory under 300 MB, every ``import`` call answered
+within 25 s. Tests never assert on these figures (``tests/onec/test_bench_import.py``
+runs the same exchange on a small file for correctness); record them in
+bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
+import os
 import platform
 import random
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 ENCODINGS = ("windows-1251", "utf-8")
 MEMORY_TARGET_MB = 300
-SLICE_TARGET_SECONDS = 25
+CALL_TARGET_SECONDS = 25
 FLUSH_BYTES = 1 << 20
 ITEMS = 50_000
 
@@ -103,9 +113,14 @@ def _line(rng: random.Random, number: int) -> str:
     )
 
 
+def order_id(number: int) -> str:
+    """The order's Ид, a GUID as 1C writes them."""
+    return f"{number:08x}-7f1e-11ef-9c3a-0050569d2b{number % 256:02x}"
+
+
 def _document_head(number: int) -> str:
     return (
-        f"<Документ><Ид>{number}</Ид><Номер>{number}</Номер>"
+        f"<Документ><Ид>{order_id(number)}</Ид><Номер>ЗК-{number:06d}</Номер>"
         "<Дата>2026-02-10</Дата><ХозОперация>Заказ товара</ХозОперация>"
         "<Роль>Продавец</Роль><Валюта>руб</Валюта><Курс>1</Курс>"
         f"<НомерВерсии>AAAAAQAAA{number % 10}=</НомерВерсии>"
@@ -127,10 +142,12 @@ def _document_tail() -> str:
     )
 
 
-def generate(path: Path, encoding: str, megabytes: int, seed: int = 7) -> dict:
+def generate(
+    path: Path, encoding: str, megabytes: float, seed: int = 7
+) -> dict[str, int]:
     """Documents of 50 to 400 lines until the file is ``megabytes`` long."""
     rng = random.Random(seed)
-    limit = megabytes * 1_000_000
+    limit = int(megabytes * 1_000_000)
     written = documents = lines = 0
     pending: list[bytes] = []
     pending_size = 0
@@ -163,10 +180,266 @@ def generate(path: Path, encoding: str, megabytes: int, seed: int = 7) -> dict:
     return {"bytes": written, "documents": documents, "lines": lines}
 
 
-# -- measurements, each run in its own process --------------------------------------
+# -- 1C's side of the exchange ------------------------------------------------------
 
 
-def measure_bare(path: Path) -> dict:
+@dataclass
+class ExchangeFigures:
+    """What one whole exchange of the file took, seen from 1C's side."""
+
+    chunks: int = 0
+    upload_seconds: float = 0.0
+    import_calls: list[float] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+
+    @property
+    def import_seconds(self) -> float:
+        return sum(self.import_calls)
+
+    @property
+    def longest_call(self) -> float:
+        return max(self.import_calls, default=0.0)
+
+    @property
+    def last_answer(self) -> str:
+        return self.answers[-1] if self.answers else ""
+
+
+def exchange(
+    base_url: str,
+    path: Path,
+    *,
+    login: str = "demo",
+    password: str = "demo",
+    name: str = "orders.xml",
+    max_calls: int = 10_000,
+) -> ExchangeFigures:
+    """Upload ``path`` and import it as 1C does; every answer and call time."""
+    figures = ExchangeFigures()
+    with httpx.Client(base_url=base_url, timeout=300) as http:
+
+        def call(mode: str, body: bytes | None = None, **params: str) -> list[str]:
+            query = {"type": "sale", "mode": mode, **params}
+            headers = {"User-Agent": "1C+Enterprise/8.3"}
+            if mode == "checkauth":
+                http.auth = (login, password)
+            if body is None:
+                response = http.get("/1c/exchange", params=query, headers=headers)
+            else:
+                response = http.post(
+                    "/1c/exchange", params=query, headers=headers, content=body
+                )
+            response.raise_for_status()
+            charset = response.headers.get("content-type", "").partition("charset=")[2]
+            return response.content.decode(charset or "utf-8").splitlines()
+
+        answer = call("checkauth")
+        if answer[:1] != ["success"]:
+            raise RuntimeError(f"checkauth: {answer}")
+        http.auth = None
+        http.cookies.set(answer[1], answer[2])
+        sessid = answer[3].removeprefix("sessid=")
+        init = call("init", version="2.10", sessid=sessid)
+        limit = int(dict(line.split("=", 1) for line in init)["file_limit"])
+
+        began = time.perf_counter()
+        with path.open("rb") as source:
+            while chunk := source.read(limit):
+                answer = call("file", chunk, filename=name, sessid=sessid)
+                figures.chunks += 1
+                if answer[:1] != ["success"]:
+                    raise RuntimeError(f"file chunk {figures.chunks}: {answer}")
+        figures.upload_seconds = time.perf_counter() - began
+
+        for _ in range(max_calls):
+            began = time.perf_counter()
+            answer = call("import", filename=name, sessid=sessid)
+            figures.import_calls.append(time.perf_counter() - began)
+            figures.answers.append(answer[0] if answer else "")
+            if figures.last_answer != "progress":
+                break
+        if figures.last_answer != "success":
+            raise RuntimeError(f"import answered {answer[:5]}")
+    return figures
+
+
+def stored_requisitions(database_url: str, tenant: str = "demo") -> dict[str, int]:
+    """How many requisitions each 1C Ид became, read from the gateway's store."""
+    from sqlalchemy import create_engine, func, select
+
+    from gateway.store.tables import Requisition
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(Requisition.external_id, func.count())
+                .where(Requisition.tenant_id == tenant)
+                .group_by(Requisition.external_id)
+            ).all()
+    finally:
+        engine.dispose()
+    return {external_id: count for external_id, count in rows}
+
+
+# -- a gateway of its own -------------------------------------------------------------
+
+
+GATEWAY_CONFIG = """
+server:
+  admin_token: bench-admin-token
+database:
+  url: "sqlite:///{database}"
+scheduler:
+  enabled: false
+logging:
+  level: WARNING
+  format: json
+komus:
+  base_url: "http://127.0.0.1:9/api2"
+mappings:
+  directory: "{mappings}"
+  reload_interval_seconds: 0
+tenants:
+  - id: demo
+    legal_name: ООО "Ромашка"
+    inn: "7707083893"
+    kpp: "773601001"
+    channels:
+      onec:
+        login: demo
+        password: demo
+        max_file_bytes: {max_bytes}
+        import_seconds: 20
+    delivery_addresses:
+      - code: MAIN
+        address: Москва, ул. Тверская, 1
+        default: true
+"""
+
+
+def prepare_mappings(target: Path) -> Path:
+    """The shipped mappings with an item table for every item the file orders."""
+    import shutil
+
+    shutil.copytree(ROOT / "mappings", target, ignore=shutil.ignore_patterns("tests"))
+    write_item_table(target / "tables" / "demo_items.csv")
+    return target
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def measure_exchange(path: Path, folder: Path) -> dict[str, Any]:
+    """``komus-gateway serve`` in a child process, 1C's exchange against it."""
+    database = folder / "gateway.db"
+    config = folder / "config.yaml"
+    config.write_text(
+        GATEWAY_CONFIG.format(
+            database=database,
+            mappings=prepare_mappings(folder / "mappings"),
+            max_bytes=path.stat().st_size + 1,
+        ),
+        encoding="utf-8",
+    )
+    port = _free_port()
+    environment = os.environ | {"GATEWAY_ONEC_UPLOADS": str(folder / "uploads")}
+    command = [sys.executable, __file__, "--serve", str(config), "--port", str(port)]
+    with (folder / "gateway.log").open("wb") as log_file:
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=log_file, stderr=log_file
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_live(base_url, server)
+        figures = exchange(base_url, path)
+    finally:
+        if server.returncode is None:
+            server.send_signal(signal.SIGINT)
+        peak_kb = _wait_for(server)
+    counted = stored_requisitions(f"sqlite:///{database}")
+    return {
+        **asdict(figures),
+        "import_seconds": figures.import_seconds,
+        "longest_call": figures.longest_call,
+        "requisitions": len(counted),
+        "duplicated": sum(1 for n in counted.values() if n > 1),
+        "peak_rss_mb": peak_kb / 1024,
+    }
+
+
+def _wait_until_live(base_url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the gateway exited with {server.returncode}")
+        try:
+            if httpx.get(f"{base_url}/health/live", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the gateway did not come up within 120 s")
+
+
+def serve(config: Path, port: int) -> None:
+    """The gateway as ``komus-gateway serve`` runs it, with only the 1C connector
+    installed and no scheduler: what the exchange needs, and nothing that would
+    order from Komus meanwhile."""
+    import uvicorn
+
+    from connectors.onec.connector import OneCConnector
+    from gateway import logs
+    from gateway.api.app import create_app
+    from gateway.config import load_settings
+    from gateway.hub import Hub
+
+    settings = load_settings(config)
+    logs.configure(settings.logging.level, settings.logging.format)
+    hub = Hub(settings)
+    hub.prepare()
+    connector = OneCConnector()
+    connector.install(hub)
+    try:
+        uvicorn.run(
+            create_app(hub),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+    finally:
+        connector.close()
+        hub.stop()
+
+
+def _wait_for(server: subprocess.Popen[bytes]) -> int:
+    """Wait for the gateway to exit; its peak resident set in KiB (``ru_maxrss``),
+    0 when it had already been reaped (it died before the exchange began)."""
+    if server.returncode is not None:
+        return 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pid, status, usage = os.wait4(server.pid, os.WNOHANG)
+        if pid == server.pid:
+            server.returncode = os.waitstatus_to_exitcode(status)
+            return usage.ru_maxrss
+        time.sleep(0.2)
+    server.kill()
+    _, status, usage = os.wait4(server.pid, 0)
+    server.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss
+
+
+# -- the floor: lxml alone, in a process of its own --------------------------------
+
+
+def measure_bare(path: Path) -> dict[str, Any]:
     """lxml alone: the reader's ``SAFE_PARSING`` options, spelled out here so that
     importing the gateway does not count in this process's memory."""
     from lxml import etree
@@ -189,140 +462,16 @@ def measure_bare(path: Path) -> dict:
             if parent is not None and parent.getparent() is None:
                 element.clear()
                 parent.remove(element)
-    return {"elements": elements, "seconds": time.perf_counter() - began}
-
-
-def measure_reader(path: Path) -> dict:
-    from connectors.onec.reader import Limits, iter_orders
-
-    documents = lines = 0
-    limits = Limits(max_bytes=path.stat().st_size + 1)
-    began = time.perf_counter()
-    with path.open("rb") as stream:
-        for record in iter_orders(stream, tenant_id="bench", limits=limits):
-            documents += 1
-            lines += len(record.lines)
     return {
-        "documents": documents,
-        "lines": lines,
+        "elements": elements,
         "seconds": time.perf_counter() - began,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
-def measure_importer(path: Path) -> dict:
-    """The exchange importer's ``mode=import`` job over the file, slice by slice.
-
-    A scratch gateway (SQLite, the shipped mappings, tenant ``demo`` with a 1C
-    channel) with the 1C connector installed; the file is put where ``mode=file``
-    would have written it, and the job is run with the tenant's ``import_seconds``
-    deadline until it answers, as 1C would repeat ``mode=import``.
-    """
-    import shutil
-
-    from connectors.onec.connector import OneCConnector
-    from connectors.onec.sessions import SessionStore
-    from connectors.onec.settings import OneCProfile, exchange_settings
-    from gateway import logs
-    from gateway.config import load_settings
-    from gateway.hub import Hub
-
-    logs.configure("WARNING", "json")
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        shutil.copytree(ROOT / "mappings", folder / "mappings")
-        write_item_table(folder / "mappings" / "tables" / "demo_items.csv")
-        config = folder / "config.yaml"
-        config.write_text(
-            IMPORTER_CONFIG.format(
-                database=folder / "gateway.db", max_bytes=path.stat().st_size + 1
-            ),
-            encoding="utf-8",
-        )
-        hub = Hub(load_settings(config))
-        hub.prepare()
-        connector = OneCConnector()
-        connector.install(hub)
-        importer = connector.importer
-        assert importer is not None
-        tenant = hub.settings.tenants[0]
-        settings = exchange_settings(tenant)
-        assert settings is not None
-        profile = OneCProfile(tenant, "demo", settings)
-        session = SessionStore(hub.db, hub.clock).open(profile).session
-        target = importer.uploads.path(tenant.id, session.id, "orders.xml")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-
-        job = importer.job(profile, session, "orders.xml")
-        assert job is not None
-        slices: list[float] = []
-        began = time.perf_counter()
-        while True:
-            started = time.perf_counter()
-            reply = job.run(time.monotonic() + settings.import_seconds)
-            slices.append(time.perf_counter() - started)
-            if job.done:
-                break
-        total = time.perf_counter() - began
-        connector.close()
-        hub.stop()
-    return {
-        "slices": len(slices),
-        "longest_slice": max(slices),
-        "seconds": total,
-        "orders": len(job.outcomes),
-        "answer": reply.status,
-        "import_seconds": settings.import_seconds,
-    }
-
-
-IMPORTER_CONFIG = """
-database:
-  url: "sqlite:///{database}"
-scheduler:
-  enabled: false
-logging:
-  level: WARNING
-  format: json
-komus:
-  base_url: "http://127.0.0.1:9/api2"
-mappings:
-  reload_interval_seconds: 0
-tenants:
-  - id: demo
-    legal_name: ООО "Ромашка"
-    inn: "7707083893"
-    kpp: "773601001"
-    channels:
-      onec:
-        login: demo
-        password: bench-only
-        max_file_bytes: {max_bytes}
-        import_seconds: 20
-    delivery_addresses:
-      - code: MAIN
-        address: Москва, ул. Тверская, 1
-        default: true
-"""
-
-
-MEASURES: dict[str, Callable[[Path], dict]] = {
-    "bare": measure_bare,
-    "reader": measure_reader,
-    "importer": measure_importer,
-}
-
-
-def _child(kind: str, path: Path) -> None:
-    """Run one measurement and print it as JSON with this process's peak RSS."""
-    figures: dict[str, Any] = MEASURES[kind](path)
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(figures))
-
-
-def run_child(kind: str, path: Path) -> dict:
+def run_bare(path: Path) -> dict[str, Any]:
     answer = subprocess.run(
-        [sys.executable, __file__, "--measure", kind, str(path)],
+        [sys.executable, __file__, "--bare", str(path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -333,89 +482,93 @@ def run_child(kind: str, path: Path) -> dict:
     return json.loads(answer.stdout.strip().splitlines()[-1])
 
 
-def importer_present() -> bool:
-    return importlib.util.find_spec("connectors.onec.importer") is not None
-
-
 # -- report -----------------------------------------------------------------------
 
 
-def report(encoding: str, shape: dict, results: dict[str, dict]) -> list[str]:
+def report(encoding: str, shape: dict[str, int], results: dict[str, Any]) -> list[str]:
     rows = [
-        f"{encoding}: {shape['bytes'] / 1e6:.1f} MB, {shape['documents']} documents, "
-        f"{shape['lines']} lines"
+        f"{encoding}: {shape['bytes'] / 1e6:.1f} MB, {shape['documents']:,} documents, "
+        f"{shape['lines']:,} lines"
     ]
-    bare = results.get("bare", {})
-    if "seconds" in bare:
+    bare = results.get("bare")
+    if bare and "seconds" in bare:
         rows.append(
-            f"  bare iterparse: {bare['elements']:,} elements in "
-            f"{bare['seconds']:.1f} s = {bare['elements'] / bare['seconds']:,.0f} "
-            f"elements/s, peak RSS {bare['peak_rss_mb']:.0f} MB"
+            f"  bare lxml iterparse: {bare['elements']:,} elements in "
+            f"{bare['seconds']:.1f} s, {shape['lines'] / bare['seconds']:,.0f} "
+            f"lines/s, peak RSS {bare['peak_rss_mb']:.0f} MB"
         )
-    reader = results.get("reader", {})
-    if "seconds" in reader:
-        verdict = "ok" if reader["peak_rss_mb"] < MEMORY_TARGET_MB else "OVER TARGET"
-        rows.append(
-            f"  order reader: {reader['lines']:,} lines in {reader['seconds']:.1f} s "
-            f"= {reader['lines'] / reader['seconds']:,.0f} lines/s, peak RSS "
-            f"{reader['peak_rss_mb']:.0f} MB ({verdict}, target "
-            f"{MEMORY_TARGET_MB} MB)"
-        )
-    elif reader:
-        rows.append(f"  order reader: {reader}")
-    importer = results.get("importer")
-    if importer is not None and "longest_slice" in importer:
-        verdict = (
-            "ok" if importer["longest_slice"] < SLICE_TARGET_SECONDS else "OVER TARGET"
-        )
-        memory = "ok" if importer["peak_rss_mb"] < MEMORY_TARGET_MB else "OVER TARGET"
-        rows.append(
-            f"  importer: {importer['orders']} orders in {importer['slices']} slices, "
-            f"{importer['seconds']:.0f} s, longest slice "
-            f"{importer['longest_slice']:.1f} s ({verdict}, target "
-            f"{SLICE_TARGET_SECONDS} s; import_seconds {importer['import_seconds']}), "
-            f"answer {importer['answer']}, peak RSS {importer['peak_rss_mb']:.0f} MB "
-            f"({memory})"
-        )
-    elif importer is not None:
-        rows.append(f"  importer: {importer}")
+    elif bare:
+        rows.append(f"  bare lxml iterparse: {bare}")
+    done = results.get("exchange")
+    if done and "longest_call" in done:
+        memory = "ok" if done["peak_rss_mb"] < MEMORY_TARGET_MB else "OVER TARGET"
+        call = "ok" if done["longest_call"] < CALL_TARGET_SECONDS else "OVER TARGET"
+        rows += [
+            f"  upload: {done['chunks']} chunks in {done['upload_seconds']:.1f} s",
+            f"  import: {len(done['import_calls'])} calls, "
+            f"{done['import_seconds']:.1f} s, "
+            f"{shape['lines'] / done['import_seconds']:,.0f} lines/s, longest call "
+            f"{done['longest_call']:.1f} s ({call}, target {CALL_TARGET_SECONDS} s)",
+            f"  gateway peak RSS {done['peak_rss_mb']:.0f} MB ({memory}, target "
+            f"{MEMORY_TARGET_MB} MB)",
+            f"  requisitions {done['requisitions']:,} of {shape['documents']:,} "
+            f"documents, {done['duplicated']} duplicated, answer {done['answers'][-1]}",
+        ]
+        if bare and "seconds" in bare:
+            rows.append(
+                "  import / bare parse: "
+                f"{done['import_seconds'] / bare['seconds']:.1f}x"
+            )
+    elif done:
+        rows.append(f"  exchange: {done}")
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--megabytes", type=int, default=200)
-    parser.add_argument("--encoding", choices=ENCODINGS, action="append")
-    parser.add_argument("--keep", type=Path, help="write the files here, keep them")
+    parser.add_argument("--size-mb", type=float, default=200.0)
+    parser.add_argument("--encoding", choices=ENCODINGS, default=ENCODINGS[0])
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument(
-        "--only", choices=sorted(MEASURES), action="append", help="measure only these"
+        "--only", choices=("bare", "exchange"), action="append", help="measure only"
     )
-    parser.add_argument("--measure", choices=sorted(MEASURES), help=argparse.SUPPRESS)
-    parser.add_argument("file", nargs="?", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--bare", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    if arguments.measure:
-        _child(arguments.measure, arguments.file)
+    if arguments.serve:
+        serve(arguments.serve, arguments.port)
+        return
+    if arguments.bare:
+        print(json.dumps(measure_bare(arguments.bare)))
         return
 
     print(
-        f"machine: {platform.machine()}, Python {platform.python_version()}, "
-        f"lxml {_lxml_version()}"
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, lxml {_lxml_version()}, load average "
+        f"{' '.join(f'{n:.1f}' for n in os.getloadavg())}"
     )
     with tempfile.TemporaryDirectory() as scratch:
         folder = arguments.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        for encoding in arguments.encoding or ENCODINGS:
-            path = folder / f"orders-{encoding}.xml"
-            began = time.perf_counter()
-            shape = generate(path, encoding, arguments.megabytes)
-            print(f"generated {path.name} in {time.perf_counter() - began:.1f} s")
-            kinds = arguments.only or [
-                "bare",
-                "reader",
-                *(["importer"] if importer_present() else []),
-            ]
-            results = {kind: run_child(kind, path) for kind in kinds}
-            print("\n".join(report(encoding, shape, results)))
+        path = folder / f"orders-{arguments.encoding}.xml"
+        began = time.perf_counter()
+        shape = generate(path, arguments.encoding, arguments.size_mb)
+        print(f"generated {path.name} in {time.perf_counter() - began:.1f} s")
+        kinds = arguments.only or ["bare", "exchange"]
+        results: dict[str, Any] = {}
+        if "bare" in kinds:
+            results["bare"] = run_bare(path)
+        if "exchange" in kinds:
+            work = folder / "exchange"
+            work.mkdir(exist_ok=True)
+            try:
+                results["exchange"] = measure_exchange(path, work)
+            except Exception as error:  # noqa: BLE001 - reported, with the log's tail
+                log_tail = (work / "gateway.log").read_text(errors="replace")[-2000:]
+                results["exchange"] = {"failed": repr(error), "log": log_tail}
+        print("\n".join(report(arguments.encoding, shape, results)))
+        print(f"load average after: {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
 
 
 def _lxml_version() -> str:

@@ -12,7 +12,7 @@ from connectors.onec.credentials import Directory
 from connectors.onec.importer import Importer
 from connectors.onec.protocol import Protocol
 from connectors.onec.pull import PullQueue, PullRoute, wait_for_query
-from connectors.onec.replay import read_stored
+from connectors.onec.replay import stored_reader
 from connectors.onec.revisions import CHANGE_CHANNEL, ChangeSender
 from connectors.onec.routes import EXCHANGE_PATHS, exchange_router
 from connectors.onec.sessions import SessionStore
@@ -60,7 +60,7 @@ class OneCConnector:
         )
         self.changes = ChangeSender(hub)
         hub.routers.append(exchange_router(hub, self.protocol))
-        hub.pipeline.readers[CHANNEL] = read_stored
+        hub.pipeline.readers[CHANNEL] = stored_reader(hub.db)
         hub.pipeline.routes.append(
             PullRoute(hub, [profile.tenant_id for profile in directory.profiles()])
         )
@@ -73,6 +73,11 @@ class OneCConnector:
         hub.jobs.append(
             PeriodicJob(
                 "onec-import-sweep", SWEEP_SECONDS, self.importer.sweep, singleton=False
+            )
+        )
+        hub.jobs.append(
+            PeriodicJob(
+                "onec-cancel-refusals", SWEEP_SECONDS, self.protocol.refusals.tell
             )
         )
         log.info(

@@ -8,7 +8,10 @@ An import runs in phases, each resumable where the last call stopped:
    and none negative. A file that fails is kept in the message log with the
    reason and answered ``failure``; nothing of it was accepted;
 2. **store** — the file's bytes go to the message log (kind ``onec.file``), the
-   record an operator replays from;
+   record an operator replays from, streamed from the upload in chunks
+   (``gateway/store/payloads.py``) so a 200 MB file never sits in memory; the
+   step starts only when the call has time left for it, else it opens the next
+   call;
 3. **intake** — order by order through the pipeline (each order a message of its
    own, idempotent by ``Ид`` and ``НомерВерсии``); a version that comes after its
    order was placed goes to ``revisions.AfterOrder``;
@@ -23,6 +26,7 @@ orders it had already taken come back as duplicates, which change nothing.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import Counter
@@ -51,9 +55,10 @@ from connectors.onec.survey import survey
 from connectors.onec.uploads import UploadArea
 from connectors.onec.zips import ZipLimits, ZipRefused, is_zip, unpack
 from gateway.errors import GatewayError
+from gateway.metrics import MESSAGES
 from gateway.money import to_decimal
-from gateway.pipeline import checksum
 from gateway.records import SourceRecord
+from gateway.store.payloads import store_stream
 from gateway.store.tables import Message, Requisition
 
 if TYPE_CHECKING:
@@ -65,6 +70,9 @@ FILE_KIND = "onec.file"
 READ_CHUNK = 1 << 20
 MAX_PROBLEMS = 20
 NOT_ACCEPTED_STATES = ("held", "rejected")
+STORE_BYTES_PER_SECOND = 16 * 1024 * 1024
+"""A cautious guess at how fast a file goes into the message log, to decide
+whether the store step still fits in the call or waits for the next one."""
 
 
 @dataclass
@@ -128,6 +136,8 @@ class ImportJob:
         self.documents = 0
         self.orders = 0
         self.problems: list[str] = []
+        self.checksum: str | None = None
+        self._phase_at_call = self.phase
         self.touched = time.monotonic()
         self.lock = threading.Lock()
         self._stream: BinaryIO | None = None
@@ -144,6 +154,7 @@ class ImportJob:
             self.touched = time.monotonic()
             if self.reply is not None:
                 return self.reply
+            self._phase_at_call = self.phase
             try:
                 return self._run(deadline)
             except Exception as error:
@@ -158,6 +169,7 @@ class ImportJob:
 
     def _start_over(self) -> None:
         self.phase = "check"
+        self.checksum = None
         self.outcomes, self.problems = [], []
         self.documents = self.orders = 0
 
@@ -169,6 +181,8 @@ class ImportJob:
                 return self._refuse("; ".join(self.problems))
             self.phase = "store"
         if self.phase == "store":
+            if not self._time_to_store(deadline):
+                return self._progress("checked, storing next")
             self.message_id = self.importer.keep_file(self)
             if self.orders == 0:
                 return self._nothing_to_import()
@@ -178,6 +192,14 @@ class ImportJob:
                 return self._progress("importing")
             self.phase = "done"
         return self._finish()
+
+    def _time_to_store(self, deadline: float | None) -> bool:
+        """Storing is one transaction: it starts when it fits the call's time, or
+        at the start of a call, which gives it the whole ``import_seconds``."""
+        if deadline is None or self._phase_at_call == "store":
+            return True
+        needed = self.path.stat().st_size / STORE_BYTES_PER_SECOND
+        return deadline - time.monotonic() >= needed
 
     # -- check -----------------------------------------------------------------------
 
@@ -204,10 +226,13 @@ class ImportJob:
         return True
 
     def _encoding_problem(self) -> str | None:
-        check = EncodingCheck()
+        """Bytes against the declared encoding; the file's checksum on the way."""
+        check, digest = EncodingCheck(), hashlib.sha256()
         with self.path.open("rb") as stream:
             while chunk := stream.read(READ_CHUNK):
                 check.feed(chunk)
+                digest.update(chunk)
+        self.checksum = digest.hexdigest()
         return check.problem()
 
     def _check_document(self, document: CommerceMLDocument) -> None:
@@ -444,42 +469,75 @@ class Importer:
         path: Path,
         reason: str | None,
     ) -> int:
-        record = _file_record(
-            profile, session, name, path.read_bytes(), "application/zip"
+        return self._store_path(
+            profile, session, name, path, "failed" if reason else "unpacked", reason
         )
-        if reason is not None:
-            return self.hub.pipeline.keep_refused(record, reason)
-        message_id = self.hub.pipeline.store_message(record)
-        self._finish_message(message_id, "unpacked", None)
-        return message_id
 
     # -- the message log -------------------------------------------------------------
 
     def keep_file(self, job: ImportJob) -> int:
         """The file's message, stored once per session and content."""
-        payload = job.path.read_bytes()
-        digest = checksum(payload)
-        with self.hub.db.session() as session:
-            existing = session.execute(
-                select(Message.id).where(
-                    Message.tenant_id == job.profile.tenant_id,
-                    Message.channel == CHANNEL,
-                    Message.kind == FILE_KIND,
-                    Message.external_id == job.session.external_id,
-                    Message.filename == job.name,
-                    Message.checksum == digest,
-                )
-            ).scalar_one_or_none()
-        if existing is not None:
-            return existing
-        record = _file_record(job.profile, job.session, job.name, payload, None)
-        return self.hub.pipeline.store_message(record)
+        digest = job.checksum
+        if digest is not None:
+            with self.hub.db.session() as session:
+                existing = session.execute(
+                    select(Message.id).where(
+                        Message.tenant_id == job.profile.tenant_id,
+                        Message.channel == CHANNEL,
+                        Message.kind == FILE_KIND,
+                        Message.external_id == job.session.external_id,
+                        Message.filename == job.name,
+                        Message.checksum == digest,
+                    )
+                ).scalar_one_or_none()
+            if existing is not None:
+                return existing
+        return self._store_path(job.profile, job.session, job.name, job.path)
 
     def keep_refused(self, job: ImportJob, reason: str) -> int:
-        record = _file_record(
-            job.profile, job.session, job.name, job.path.read_bytes(), None
+        return self._store_path(
+            job.profile, job.session, job.name, job.path, "failed", reason
         )
-        return self.hub.pipeline.keep_refused(record, reason)
+
+    def _store_path(
+        self,
+        profile: OneCProfile,
+        session: ExchangeSession,
+        name: str,
+        path: Path,
+        state: str = "received",
+        error: str | None = None,
+    ) -> int:
+        """An uploaded file into the message log, read from disk as it is stored."""
+        now = self.hub.clock.now()
+        zipped = _starts_as_zip(path)
+        message = Message(
+            tenant_id=profile.tenant_id,
+            channel=CHANNEL,
+            direction="in",
+            kind=FILE_KIND,
+            state=state,
+            external_id=session.external_id,
+            content_type="application/zip" if zipped else "application/xml",
+            filename=name,
+            payload=b"",
+            checksum="",
+            error=error[:4000] if error else None,
+            created_at=now,
+            updated_at=now,
+        )
+        with path.open("rb") as stream:
+            message_id = store_stream(self.hub.db, message, stream)
+        if state == "failed":
+            MESSAGES.labels(CHANNEL, "in", "failed").inc()
+            log.warning(
+                "payload_refused",
+                tenant=profile.tenant_id,
+                channel=CHANNEL,
+                message_id=message_id,
+                reason=error,
+            )
+        return message_id
 
     def record(
         self, job: ImportJob, reply: Reply, state: str, error: str | None
@@ -558,22 +616,3 @@ def _starts_as_zip(path: Path) -> bool:
             return is_zip(stream.read(4))
     except OSError:
         return False
-
-
-def _file_record(
-    profile: OneCProfile,
-    session: ExchangeSession,
-    name: str,
-    payload: bytes,
-    content_type: str | None,
-) -> SourceRecord:
-    return SourceRecord(
-        tenant_id=profile.tenant_id,
-        channel=CHANNEL,
-        external_id=session.external_id,
-        payload=payload,
-        kind=FILE_KIND,
-        content_type=content_type
-        or ("application/zip" if is_zip(payload[:4]) else "application/xml"),
-        filename=name,
-    )

@@ -16,21 +16,23 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from connectors.onec import catalog_dispatch
-from connectors.onec.credentials import Directory, parse_basic
+from connectors.onec.credentials import BasicCredentials, Directory, parse_basic
 from connectors.onec.filenames import UnsafeFilename, safe_path
 from connectors.onec.importer import Importer
 from connectors.onec.pull import PullQueue
 from connectors.onec.replies import FAILURE, Reply
+from connectors.onec.revisions import CancelRefusals
 from connectors.onec.sessions import COOKIE_NAME, ExchangeSession, SessionStore
 from connectors.onec.settings import CHANNEL, OneCProfile, negotiate
 from connectors.onec.snapshot import MOSCOW, snapshots
-from connectors.onec.uploads import UploadArea, UploadRefused
+from connectors.onec.throttle import LoginThrottle
+from connectors.onec.uploads import UploadArea, UploadRefused, looks_complete
 from connectors.onec.writer import Encoded, QueryWriter, info_dictionary
 from gateway.errors import GatewayError
 from gateway.pipeline import checksum
@@ -59,6 +61,8 @@ class Call:
     body: bytes = b""
     body_refused: str | None = None
     base_url: str = ""
+    address: str = ""
+    """The client's address, which wrong passwords are counted against."""
     started: float = field(default_factory=time.monotonic)
     noted: bool = False
     """Set once the answer's step is in the session record already."""
@@ -108,6 +112,8 @@ class Protocol:
         self.importer = importer
         self.pull = pull
         self.writer = QueryWriter(hub.mapping_registry)
+        self.throttle = LoginThrottle(hub.clock)
+        self.refusals = CancelRefusals(hub)
         self._catalog_answers: dict[int, tuple[tuple[Any, ...], Reply]] = {}
 
     def handle(self, call: Call) -> Answer:
@@ -144,9 +150,9 @@ class Protocol:
                     "gateway must pass the Authorization header on"
                 )
             )
-        profile = self.directory.authenticate(credentials)
-        if profile is None:
-            return text_answer(self._refuse_login(call, credentials.login))
+        profile = self._sign_in(call, credentials)
+        if isinstance(profile, Reply):
+            return text_answer(profile)
         opened = self.sessions.open(profile)
         reply = Reply.success(
             COOKIE_NAME,
@@ -159,16 +165,41 @@ class Protocol:
         answer.cookies[COOKIE_NAME] = opened.cookie
         return answer
 
-    def _refuse_login(self, call: Call, login: str) -> Reply:
+    def _sign_in(
+        self, call: Call, credentials: BasicCredentials
+    ) -> OneCProfile | Reply:
+        """The profile the credentials open, unless wrong ones came too often."""
+        login, address = credentials.login, call.address
+        paused_until = self.throttle.paused_until(login, address)
+        if paused_until is not None:
+            log.warning("onec_login_paused", login=login, address=address)
+            return Reply.failure(
+                f"too many wrong passwords for login {login!r} from this address: "
+                f"{_pause_text(self.throttle.clock.now(), paused_until)}",
+                "check the exchange node's login and password in 1C",
+            )
+        profile = self.directory.authenticate(credentials)
+        if profile is None:
+            paused_until = self.throttle.failed(login, address)
+            return self._refuse_login(call, login, paused_until)
+        self.throttle.succeeded(login, address)
+        return profile
+
+    def _refuse_login(
+        self, call: Call, login: str, paused_until: datetime | None = None
+    ) -> Reply:
         reason = f"wrong 1C login or password (login {login!r})"
+        if paused_until is not None:
+            pause = _pause_text(self.throttle.clock.now(), paused_until)
+            reason += f"; that was too many from this address: {pause}"
         known = self.directory.profiles()
         tenant = next(
             (p.tenant_id for p in known if p.login.casefold() == login.casefold()),
             None,
         )
-        # TODO(onec-login-throttle): wrong passwords cost a scrypt run each but
-        # are not throttled or locked out per login yet.
-        log.warning("onec_login_refused", login=login, tenant=tenant)
+        log.warning(
+            "onec_login_refused", login=login, tenant=tenant, address=call.address
+        )
         if tenant is not None:
             record = SourceRecord(
                 tenant_id=tenant,
@@ -197,16 +228,16 @@ class Protocol:
                 "not signed in: the session cookie is missing or expired; 1C starts "
                 "a new exchange with mode=checkauth"
             )
-        profile = self.directory.authenticate(credentials)
-        if profile is None:
-            return self._refuse_login(call, credentials.login)
+        profile = self._sign_in(call, credentials)
+        if isinstance(profile, Reply):
+            return profile
         session = self.sessions.latest(profile.tenant_id)
         if session is None:
             session = self.sessions.open(profile, implicit=True).session
         return self._checked(call, Caller(profile, session))
 
     def identify(
-        self, authorization: str | None, cookie: str | None
+        self, authorization: str | None, cookie: str | None, address: str = ""
     ) -> OneCProfile | None:
         """The tenant behind a cookie or Basic credentials; opens no session."""
         session = self.sessions.find(cookie)
@@ -216,7 +247,11 @@ class Protocol:
             if profile is not None and ttl and not self.sessions.expired(session, ttl):
                 return profile
         credentials = parse_basic(authorization)
-        return self.directory.authenticate(credentials) if credentials else None
+        if credentials is None:
+            return None
+        download = Call(type="", mode="download", params={}, address=address)
+        profile = self._sign_in(download, credentials)
+        return None if isinstance(profile, Reply) else profile
 
     def _checked(self, call: Call, caller: Caller) -> Caller | Reply:
         sessid = call.params.get("sessid")
@@ -288,14 +323,18 @@ class Protocol:
         if reply.status == FAILURE or name is None:
             return reply
         old_protocol = caller.session.version is None
-        # TODO(onec-old-protocol-last-chunk): a file whose last chunk is exactly
-        # file_limit bytes long waits for a chunk that never comes; old 1C builds
-        # give no other sign that a file is complete.
-        last_chunk = len(call.body) < self.file_limit(caller.profile)
-        if old_protocol and last_chunk:
+        if old_protocol and self._last_chunk(call, caller, name):
             # Without a version 1C never calls import for orders: import now.
             return self._import_sale(caller, name, deadline=None)
         return reply
+
+    def _last_chunk(self, call: Call, caller: Caller, name: str) -> bool:
+        """A chunk shorter than ``file_limit`` is the last; a full one is the last
+        when the file it completes is whole (its length is a multiple of it)."""
+        if len(call.body) < self.file_limit(caller.profile):
+            return True
+        tenant_id, session_id = caller.profile.tenant_id, caller.session.id
+        return looks_complete(self.uploads.path(tenant_id, session_id, name))
 
     def _catalog_file(self, call: Call, caller: Caller) -> Reply:
         return self._store_chunk(call, caller)[0]
@@ -318,6 +357,16 @@ class Protocol:
             reason = f"{name}: {len(call.body)} bytes in one request, above file_limit"
             self._keep_refused_body(call, caller, name, reason)
             return Reply.failure(reason), None
+        if self.uploads.repeats_last(profile.tenant_id, session.id, name, call.body):
+            # 1C lost the answer to this very chunk and sent it again.
+            log.info(
+                "onec_chunk_repeated",
+                tenant=profile.tenant_id,
+                session=session.id,
+                filename=name,
+                bytes=len(call.body),
+            )
+            return Reply.success(), name
         restart = self.importer.started(session.id, name)
         if restart:
             self.importer.forget(session.id, name)
@@ -416,6 +465,8 @@ class Protocol:
         matched = self._catalog_answers.get(session.id)
         if matched is not None and matched[0] == signature:
             return matched[1]
+        # TODO(onec-catalog-memory): catalogue matching takes every uploaded file
+        # as bytes; a catalogue of hundreds of megabytes needs it to read streams.
         files = {name: path.read_bytes() for name, path in paths.items()}
         reply = catalog_dispatch.match(self.hub, profile.tenant_id, files)
         self._catalog_answers[session.id] = (signature, reply)
@@ -440,6 +491,7 @@ class Protocol:
     def _sale_query(self, call: Call, caller: Caller) -> Answer | Reply:
         profile, session = caller.profile, caller.session
         version = session.version or profile.output.version
+        self.refusals.tell(profile.tenant_id)
         pulled = self.pull.claim(profile.tenant_id, session.owner)
         requisition_ids = [p.requisition_id for p in pulled]
         with self.hub.db.session() as db:
@@ -541,3 +593,11 @@ class Protocol:
             self.sessions.note(caller.session, step)
         except GatewayError:
             log.exception("onec_session_note_failed", session=caller.session.id)
+
+
+def _pause_text(now: datetime, until: datetime) -> str:
+    minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+    return (
+        f"the gateway refuses it until {until.astimezone(MOSCOW):%H:%M} Moscow "
+        f"time (in {minutes} min)"
+    )

@@ -17,6 +17,12 @@ A new version of an order that is already a Komus order:
 
 Every refusal is an event (``requisition.revision_refused``) that the 1C outbox
 route turns into a document for 1C.
+
+A cancel judged in time can still be refused: the order may ship between the
+gateway's last look at it and the cancel's delivery to Komus, which then ends as
+a dead letter of the ``komus`` channel. ``CancelRefusals`` finds such dead
+cancels of 1C orders (before every ``query`` and on a schedule) and records the
+refusal, once per dead delivery, so 1C hears about it like any other.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy import select
+from sqlmodel import col
 
 from gateway.config import TenantSettings
 from gateway.errors import FinalError, GatewayError, RetryableError
@@ -45,7 +52,15 @@ from gateway.outbox import Claimed, DeliveryDraft
 from gateway.pipeline import Intake
 from gateway.records import LineDraft, SourceRecord
 from gateway.senders import SendResult
-from gateway.store.tables import Order, OrderLine, Requisition, RequisitionLine
+from gateway.store.locks import try_lock
+from gateway.store.tables import (
+    Delivery,
+    Event,
+    Order,
+    OrderLine,
+    Requisition,
+    RequisitionLine,
+)
 from gateway.validation import problems_of
 
 if TYPE_CHECKING:
@@ -55,6 +70,9 @@ log = structlog.get_logger(__name__)
 
 CHANGE_CHANNEL = "komus-change"
 CHANGE_TARGET = "komus:change-order"
+CANCEL_TARGET = "komus:cancel-order"
+"""The Komus connector's cancel deliveries (``connectors/komus/cancellation.py``)."""
+DEAD = "dead"
 REFUSED = "requisition.revision_refused"
 CHANGED = "order.changed"
 CHANGEABLE = (OrderStatus.SUBMITTED,)
@@ -124,9 +142,8 @@ class AfterOrder:
         if draft.cancelled:
             if status in ENDED:
                 return Verdict(f"{where} is already {status.value}")
-            # TODO(onec-cancel-race): an order that ships between this look and
-            # the cancel's delivery ends as a dead letter of the Komus channel,
-            # which 1C does not hear about.
+            # Should it ship before the cancel reaches Komus, CancelRefusals
+            # tells 1C once the cancel is a dead letter.
             if status in SHIPPED:
                 return refuse(
                     self.hub,
@@ -163,14 +180,24 @@ class AfterOrder:
         return Verdict(f"change of {where} sent to Komus")
 
 
-def refuse(hub: Hub, order: Order, revision: str, reason: str) -> Verdict:
+def refuse(
+    hub: Hub,
+    order: Order,
+    revision: str,
+    reason: str,
+    *,
+    delivery_id: int | None = None,
+) -> Verdict:
     """Tell 1C, through an event its outbox route turns into a document."""
+    data: dict[str, Any] = {"revision": revision, "reason": reason}
+    if delivery_id is not None:
+        data["delivery_id"] = delivery_id
     with hub.db.session() as session:
         hub.pipeline.record_event(
             session,
             order.tenant_id,
             REFUSED,
-            {"revision": revision, "reason": reason},
+            data,
             requisition_id=order.requisition_id,
             order_id=order.id,
         )
@@ -182,6 +209,63 @@ def refuse(hub: Hub, order: Order, revision: str, reason: str) -> Verdict:
         reason=reason,
     )
     return Verdict(reason, refused=True)
+
+
+class CancelRefusals:
+    """Cancels of 1C orders that Komus refused after 1C heard they were sent."""
+
+    def __init__(self, hub: Hub, channel: str = "onec"):
+        self.hub = hub
+        self.channel = channel
+
+    def tell(self, tenant_id: str | None = None) -> int:
+        """Record a refusal for each dead cancel not told yet; how many.
+
+        One node at a time, so that two never record the same refusal."""
+        with try_lock(self.hub.db, "onec-cancel-refusals") as held:
+            return self._tell(tenant_id) if held else 0
+
+    def _tell(self, tenant_id: str | None) -> int:
+        with self.hub.db.session() as session:
+            query = (
+                select(Delivery, Order, Event)
+                .join(Order, col(Order.id) == Delivery.order_id)
+                .join(Requisition, col(Requisition.id) == Order.requisition_id)
+                .join(Event, col(Event.id) == Delivery.event_id)
+                .where(
+                    Delivery.target == CANCEL_TARGET,
+                    Delivery.state == DEAD,
+                    Requisition.channel == self.channel,
+                )
+            )
+            if tenant_id is not None:
+                query = query.where(Delivery.tenant_id == tenant_id)
+            dead = session.execute(query).all()
+            if not dead:
+                return 0
+            told = {
+                event.data.get("delivery_id")
+                for event in session.execute(
+                    select(Event).where(
+                        Event.type == REFUSED,
+                        col(Event.order_id).in_({o.id for _, o, _ in dead}),
+                    )
+                ).scalars()
+            }
+        fresh = [(d, o, e) for d, o, e in dead if d.id not in told]
+        for delivery, order, revised in fresh:
+            where = f"Komus order {order.number or order.komus_order_id}"
+            reason = (
+                f"Komus refused to cancel {where}: {delivery.last_error or 'no reason'}"
+            )
+            refuse(
+                self.hub,
+                order,
+                str(revised.data.get("revision") or ""),
+                reason,
+                delivery_id=delivery.id,
+            )
+        return len(fresh)
 
 
 def _wanted(lines: list[LineDraft]) -> dict[str, Decimal]:

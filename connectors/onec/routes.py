@@ -53,6 +53,7 @@ def exchange_router(hub: Hub, protocol: Protocol) -> APIRouter:
             body=body,
             body_refused=refused,
             base_url=str(request.base_url),
+            address=request.client.host if request.client else "",
         )
         answer = await run_in_threadpool(protocol.handle, call)
         response = Response(answer.body, headers={"Content-Type": answer.content_type})
@@ -71,7 +72,9 @@ def exchange_router(hub: Hub, protocol: Protocol) -> APIRouter:
 
     def download(file_id: int, name: str, request: Request) -> Response:
         profile = protocol.identify(
-            request.headers.get("authorization"), request.cookies.get(COOKIE_NAME)
+            request.headers.get("authorization"),
+            request.cookies.get(COOKIE_NAME),
+            request.client.host if request.client else "",
         )
         if profile is None:
             return Response(

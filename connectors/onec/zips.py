@@ -10,12 +10,15 @@ archive leaves nothing behind.
 
 from __future__ import annotations
 
+import io
 import shutil
 import stat
 import uuid
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from connectors.onec.filenames import UnsafeFilename, safe_path
 from gateway.errors import FinalError
@@ -133,24 +136,44 @@ def _extract(
                 sink.write(chunk)
 
 
-def read_entries(payload: bytes, limits: ZipLimits) -> dict[str, bytes]:
-    """The files of an archive held in memory, under the same checks as ``unpack``."""
-    import io
-
-    found: dict[str, bytes] = {}
+def open_entries(
+    archive: IO[bytes], limits: ZipLimits
+) -> Iterator[tuple[str, IO[bytes]]]:
+    """Each file of a seekable archive as a stream, under the same checks as
+    ``unpack``: what an entry really unpacks to is counted as it is read."""
     try:
-        with zipfile.ZipFile(io.BytesIO(payload)) as bundle:
-            total = 0
+        with zipfile.ZipFile(archive) as bundle:
+            total = _Budget(limits.max_total)
             for info, name in _checked(bundle, limits):
                 with bundle.open(info) as source:
-                    data = source.read(info.file_size + 1)
-                total += len(data)
-                if len(data) > info.file_size or total > limits.max_total:
-                    raise ZipRefused(
-                        f"archive entry {name!r} unpacks to more than it declares "
-                        "(a zip bomb?)"
-                    )
-                found[name] = data
+                    yield name, _CountedEntry(source, name, info.file_size, total)
     except zipfile.BadZipFile as error:
         raise ZipRefused(f"the archive cannot be read: {error}") from error
-    return found
+
+
+@dataclass
+class _Budget:
+    left: int
+
+
+class _CountedEntry(io.RawIOBase):
+    """An entry's stream that refuses to unpack past its declared size."""
+
+    def __init__(self, source: IO[bytes], name: str, declared: int, total: _Budget):
+        self._source, self._name = source, name
+        self._left, self._total = declared, total
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._source.read(len(buffer))
+        self._left -= len(data)
+        self._total.left -= len(data)
+        if self._left < 0 or self._total.left < 0:
+            raise ZipRefused(
+                f"archive entry {self._name!r} unpacks to more than it declares "
+                "(a zip bomb?)"
+            )
+        buffer[: len(data)] = data
+        return len(data)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from urllib.parse import quote
 
 from fastapi import Response
+from fastapi.responses import StreamingResponse
 
 MAX_FILENAME_CHARS = 200
 _UNSAFE = re.compile(r'[<>:"/\\|?*;]')
@@ -66,13 +68,21 @@ def extension_for(content_type: str) -> str:
 
 def download(content: bytes, content_type: str, filename: str) -> Response:
     """The bytes as stored, to be saved rather than rendered by a browser."""
+    return Response(content=content, headers=_download_headers(content_type, filename))
+
+
+def download_stream(
+    chunks: Iterator[bytes], content_type: str, filename: str
+) -> StreamingResponse:
+    """Like ``download``, for a payload too big to hold: sent chunk by chunk."""
+    return StreamingResponse(chunks, headers=_download_headers(content_type, filename))
+
+
+def _download_headers(content_type: str, filename: str) -> dict[str, str]:
     if not content_type.isascii() or not content_type.strip():
         content_type = "application/octet-stream"
-    return Response(
-        content=content,
-        headers={
-            "Content-Type": content_type,
-            "Content-Disposition": content_disposition(filename),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return {
+        "Content-Type": content_type,
+        "Content-Disposition": content_disposition(filename),
+        "X-Content-Type-Options": "nosniff",
+    }

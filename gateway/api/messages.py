@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
 from gateway.api.access import fetch_visible, within_tenant
-from gateway.api.attachments import download, extension_for
+from gateway.api.attachments import download, download_stream, extension_for
 from gateway.api.audit import write_audit
 from gateway.api.auth import Caller, current_caller, require
 from gateway.api.dependencies import get_hub
@@ -18,6 +18,7 @@ from gateway.api.paging import Page, Paging, paginate
 from gateway.api.params import Day, Id
 from gateway.api.schemas import IntakeOut, MessageDetail, MessageSummary, ReplayOut
 from gateway.hub import Hub
+from gateway.store.payloads import is_chunked, iter_payload
 from gateway.store.tables import Message
 
 STATE_CHARS = 32
@@ -92,6 +93,9 @@ def get_payload(
         message = fetch_visible(session, Message, message_id, caller, "message")
         unnamed = f"message-{message_id}{extension_for(message.content_type)}"
         name = message.filename or unnamed
+        if is_chunked(message):
+            chunks = iter_payload(hub.db, message)
+            return download_stream(chunks, message.content_type, name)
         return download(message.payload, message.content_type, name)
 
 

@@ -501,3 +501,4 @@ Index("ix_orders_tenant_created", Order.tenant_id, Order.created_at)
 from gateway.store.sap import SapDocument  # noqa: E402, F401, I001
 from gateway.store.tenant_overlay import TenantAddress, TenantRequisites  # noqa: E402, F401, I001
 from gateway.store import ordering as _ordering  # noqa: E402, F401, I001
+from gateway.store import payloads as _payloads  # noqa: E402, F401, I001

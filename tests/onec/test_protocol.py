@@ -170,6 +170,39 @@ def test_chunks_of_one_file_are_appended_in_order(onec, gateway):
     assert stored.filename == "documents/3/orders.xml"
 
 
+def test_a_chunk_sent_again_after_a_lost_answer_is_appended_once(onec, gateway):
+    data = CML31_ORDERS.read_bytes()
+    chunks = [data[i : i + 1000] for i in range(0, len(data), 1000)]
+    onec.checkauth()
+    onec.init()
+
+    answers = [onec.call("file", body=chunk, filename="o.xml") for chunk in chunks[:2]]
+    answers.append(onec.call("file", body=chunks[1], filename="o.xml"))
+    answers += [onec.call("file", body=chunk, filename="o.xml") for chunk in chunks[2:]]
+    imported = onec.import_file("o.xml")[-1]
+
+    assert {a.first for a in answers} == {"success"}
+    assert imported.lines[:2] == ["success", "o.xml: 4 order(s): 4 created"]
+    (stored,) = messages(gateway, kind="onec.file")
+    assert stored.payload == data
+
+
+@pytest.mark.parametrize("onec_options", [{"max_body_bytes": 4096}])
+def test_without_a_version_a_last_chunk_sent_again_gets_the_same_answer(onec, gateway):
+    data = CML31_ORDERS.read_bytes()
+    onec.checkauth()
+    onec.init(version=None)
+    first = onec.upload("o.xml", data)[-1]
+
+    again = onec.call("file", body=data[len(data) // 4096 * 4096 :], filename="o.xml")
+
+    assert again.lines == first.lines
+    assert first.lines[:2] == ["success", "o.xml: 4 order(s): 4 created"]
+    (stored,) = messages(gateway, kind="onec.file")
+    assert stored.payload == data
+    assert count(gateway, Requisition) == 4
+
+
 def test_a_file_sent_again_after_its_import_starts_over(onec, gateway):
     onec.checkauth()
     onec.init()
@@ -207,6 +240,51 @@ def test_without_a_version_a_sale_file_is_imported_as_soon_as_it_has_arrived(
         f"{CML31_ORDERS.name}: 4 order(s): 4 created",
     ]
     assert set(requisitions(gateway)) == {"319", "479", "480", "481"}
+
+
+def _padded_to(data: bytes, multiple: int) -> bytes:
+    """Trailing newlines until the length is an exact multiple of ``multiple``."""
+    return data + b"\n" * (-len(data) % multiple)
+
+
+@pytest.mark.parametrize("onec_options", [{"max_body_bytes": 4096}])
+def test_without_a_version_a_file_of_whole_chunks_is_imported_at_its_last(
+    onec, gateway
+):
+    data = _padded_to(CML31_ORDERS.read_bytes(), 4096)
+    onec.checkauth()
+    onec.init(version=None)
+
+    answers = onec.upload(CML31_ORDERS.name, data)
+
+    assert len(answers[-1].body) and len(data) % 4096 == 0
+    assert answers[-1].lines[:2] == [
+        "success",
+        f"{CML31_ORDERS.name}: 4 order(s): 4 created",
+    ]
+    assert [a.lines for a in answers[:-1]] == [["success"]] * (len(answers) - 1)
+    assert set(requisitions(gateway)) == {"319", "479", "480", "481"}
+
+
+@pytest.mark.parametrize("onec_options", [{"max_body_bytes": 4096}])
+def test_without_a_version_a_zip_of_whole_chunks_is_imported_at_its_last(onec, gateway):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("orders.xml", CML31_ORDERS.read_bytes())
+    size = len(buffer.getvalue())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("orders.xml", CML31_ORDERS.read_bytes())
+        bundle.comment = b"1" * (-size % 4096 + 4096)
+    data = buffer.getvalue()
+    onec.checkauth()
+    onec.init(version=None)
+
+    answers = onec.upload("v8_8789_c.zip", data)
+
+    assert len(data) % 4096 == 0 and len(answers) > 1
+    assert answers[-1].lines[:2] == ["success", "orders.xml: 4 order(s): 4 created"]
+    assert count(gateway, Requisition) == 4
 
 
 def test_a_zip_archive_is_unpacked_and_its_orders_imported(onec, gateway):

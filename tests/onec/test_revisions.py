@@ -132,3 +132,19 @@ def test_a_cancel_after_shipment_is_refused_and_1c_told(onec, gateway, komus, sa
     assert "has shipped; Komus cannot cancel it" in answer
     assert told.requisites["Отменен"] == "false"
     assert "cannot cancel" in told.requisites["Изменение не принято"]
+
+
+def test_a_cancel_komus_refuses_because_the_order_shipped_meanwhile_reaches_1c(
+    onec, gateway, komus, sandbox
+):
+    send(onec, CML31_ORDERS.read_bytes())
+    gateway.pipeline.submit_ready()
+    answer = send(onec, version_of_319(deleted=True))
+    sandbox.advance(5 + 10 + 60 + 30 + 125)
+
+    gateway.dispatcher.run_once()
+    told = next(d for d in iter_documents(onec.query().body) if d.id == "319")
+
+    assert "cancellation of Komus order" in answer
+    assert told.requisites["Отменен"] == "false"
+    assert "Komus refused to cancel" in told.requisites["Изменение не принято"]

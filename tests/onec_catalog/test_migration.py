@@ -17,3 +17,11 @@ def test_migrated_suggestions_table_matches_the_model(bare_gateway: Hub):
         differences = compare_metadata(context, SQLModel.metadata)
 
     assert [d for d in differences if TABLE in repr(d)] == []
+
+
+def test_migrated_message_chunks_table_matches_the_model(bare_gateway: Hub):
+    with bare_gateway.db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, SQLModel.metadata)
+
+    assert [d for d in differences if "message_chunks" in repr(d)] == []

@@ -17,10 +17,12 @@ from gateway.console.access import (
 )
 from gateway.console.audit import audit
 from gateway.console.listing import Query, fetch_page
-from gateway.console.payloads import show
+from gateway.console.payloads import MAX_SHOWN, ShownPayload, show
 from gateway.console.rendering import render
 from gateway.console.sessions import Operator
 from gateway.errors import GatewayError
+from gateway.hub import Hub
+from gateway.store.payloads import payload_head
 from gateway.store.tables import Message, Order
 
 router = APIRouter()
@@ -68,6 +70,11 @@ def _message(request: Request, operator: Operator, message_id: int) -> Message:
     return message
 
 
+def _shown(hub: Hub, message: Message) -> ShownPayload:
+    """The head of the payload: a large one is kept in chunks, not in the row."""
+    return show(payload_head(hub.db, message, MAX_SHOWN + 1), message.content_type)
+
+
 @router.get("/messages/{message_id}")
 def message_page(
     message_id: int,
@@ -95,7 +102,7 @@ def message_page(
         {
             "operator": operator,
             "message": message,
-            "shown": show(message.payload, message.content_type),
+            "shown": _shown(console_of(request).hub, message),
             "replays": replays,
             "order": order,
             "error": request.query_params.get("failed") and "Повтор не удался.",
@@ -119,7 +126,7 @@ def replay(
             {
                 "operator": done.operator,
                 "message": message,
-                "shown": show(message.payload, message.content_type),
+                "shown": _shown(hub, message),
                 "replays": [],
                 "order": None,
                 "error": f"Повтор невозможен: {error}",

@@ -5,9 +5,9 @@ Revises: 0012
 Create Date: 2026-12-04 18:45:00
 """
 
-import sqlalchemy as sa  # noqa: F401
+import sqlalchemy as sa
 import sqlmodel  # noqa: F401
-from alembic import op  # noqa: F401
+from alembic import op
 
 import gateway.store.types  # noqa: F401  (UTCDateTime on sqlmodel.sql.sqltypes)
 
@@ -17,9 +17,19 @@ branch_labels = None
 depends_on = None
 
 
+TABLE = "message_chunks"
+
+
 def upgrade() -> None:
-    pass
+    op.create_table(
+        TABLE,
+        sa.Column("message_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(["message_id"], ["messages.id"]),
+        sa.PrimaryKeyConstraint("message_id", "seq"),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table(TABLE)
