@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-
 import structlog
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from gateway.errors import FinalError
 
