@@ -30,6 +30,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from gateway.errors import ConfigError, ConfigProblem
 from gateway.identifiers import inn_problem, kpp_problem
+from gateway.notifications.settings import NotificationSettings, SmtpSettings
 
 DEFAULT_RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 """Seconds before each attempt: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h."""
@@ -301,6 +302,8 @@ class Settings(Section):
     mappings: MappingSettings = Field(default_factory=MappingSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     secrets: SecretSettings = Field(default_factory=SecretSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     tenants: list[TenantSettings] = Field(default_factory=list)
     source: str = Field(default="<defaults>", exclude=True)
     # Set by gateway.tenant_overlay: a tenant as edited in the console.

@@ -370,6 +370,8 @@ class KomusClient:
         *,
         params: dict[str, Any] | None = None,
         json: Any = None,
+        data: dict[str, Any] | None = None,
+        files: Any = None,
     ) -> httpx.Response:
         """One attempt: take a budget slot, send, and sort the answer into errors."""
         self._check_refusal()
@@ -377,7 +379,9 @@ class KomusClient:
             self.budget.acquire(self._digest)
         started = time.monotonic()
         try:
-            response = self._http.request(method, path, params=params, json=json)
+            response = self._http.request(
+                method, path, params=params, json=json, data=data, files=files
+            )
         except httpx.TimeoutException as exc:
             raise KomusUnavailable(
                 f"Komus did not answer {method} {path} in time ({type(exc).__name__})"

@@ -7,6 +7,7 @@ import structlog
 from connectors.komus.cancellation import CHANNEL, CancelSender, cancellations
 from connectors.komus.client import RetryPolicy
 from connectors.komus.clients import SANDBOX, KomusClients
+from connectors.komus.payments import PAYMENTS_JOB, PaymentPoller
 from connectors.komus.ratelimit import WINDOW_SECONDS, RateBudget
 from connectors.komus.statuses import load_status_table
 from connectors.komus.submission import KomusSubmitter
@@ -26,6 +27,7 @@ class KomusConnector:
         self.policy = policy
         self.clients: KomusClients | None = None
         self.tracker: KomusTracker | None = None
+        self.payments: PaymentPoller | None = None
 
     def install(self, hub: Hub) -> None:
         """Submit requisitions to Komus, poll their orders, cancel withdrawn ones.
@@ -50,6 +52,12 @@ class KomusConnector:
         hub.jobs.append(
             PeriodicJob(
                 TRACKING_JOB, settings.poll_interval_seconds, self.tracker.run_once
+            )
+        )
+        self.payments = PaymentPoller(hub.pipeline, self.clients)
+        hub.jobs.append(
+            PeriodicJob(
+                PAYMENTS_JOB, settings.poll_interval_seconds, self.payments.run_once
             )
         )
         log.info(

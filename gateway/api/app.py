@@ -14,11 +14,15 @@ from fastapi import FastAPI
 from gateway import console
 from gateway.api import (
     cabinet_orders,
+    claims,
     deliveries,
+    finances,
     health,
     mappings,
     messages,
+    notifications,
     orders,
+    reports,
     requisition_intake,
     requisitions,
     tokens,
@@ -54,6 +58,10 @@ def create_app(hub: Hub) -> FastAPI:
         deliveries,
         mappings,
         cabinet_orders,
+        claims,
+        notifications,
+        finances,
+        reports,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     cabinet_orders.install(hub)

@@ -19,11 +19,15 @@ from gateway.console.pages import (
     budgets,
     cart,
     catalog,
+    claims,
     dashboard,
     deliveries,
+    finances,
     mappings,
     messages,
+    notifications,
     orders,
+    reports,
     settings,
     signin,
     static,
@@ -67,6 +71,10 @@ def router() -> APIRouter:
         console.include_router(module.router)
     console.include_router(mappings.router)
     console.include_router(settings.router)
+    console.include_router(claims.router)
+    console.include_router(notifications.router)
     for page in (catalog, cart, approvals, budgets):
+        console.include_router(page.router)
+    for page in (finances, reports):
         console.include_router(page.router)
     return console

@@ -56,10 +56,14 @@ NAVIGATION = (
     ("cart.order", "/console/templates", "Шаблоны"),
     ("orders.approve", "/console/approvals", "Согласование"),
     ("budgets.view", "/console/budgets", "Бюджеты"),
+    ("payments.view", "/console/finances", "Финансы"),
+    ("reports.view", "/console/reports", "Отчёты"),
     ("messages.view", "/console/messages", "Сообщения"),
     ("deliveries.view", "/console/deliveries", "Доставки"),
     ("mappings.view", "/console/mappings", "Маппинги"),
     ("settings.manage", "/console/settings", "Настройки"),
+    ("claims.view", "/console/claims", "Претензии"),
+    ("notifications.own", "/console/notifications", "Уведомления"),
     ("users.manage", "/console/users", "Пользователи"),
 )
 

@@ -19,18 +19,20 @@ ROLE_TITLES: Final = {
     "viewer": "наблюдатель",
 }
 
-_EVERYONE = frozenset({"dashboard", "orders.view"})
+_EVERYONE = frozenset({"dashboard", "orders.view", "claims.view", "notifications.own"})
 
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "viewer": _EVERYONE,
     "manager": _EVERYONE
     | {"orders.repeat", "orders.cancel", "documents.view", "documents.download"}
-    | {"catalog.view", "cart.order", "budgets.view"},
+    | {"catalog.view", "cart.order", "budgets.view", "reports.view"},
     # Approving catalog orders is a role of its own, so that the people who order
     # and the people who approve can be kept apart; admins may do both.
-    "approver": _EVERYONE | {"catalog.view", "orders.approve", "budgets.view"},
-    # TODO(console-payments): payments and reports pages for accountants are missing;
-    # today an accountant sees orders and their documents only.
+    "approver": _EVERYONE
+    | {"catalog.view", "orders.approve", "budgets.view", "reports.view"},
+    # Accountants see the money (Финансы: invoices, payments, reconciliation
+    # statements, payment requests) and the reports; managers and approvers see
+    # the reports, which are about what they order and approve, not the money.
     "accountant": _EVERYONE
     | {"documents.view", "documents.download", "payments.view", "reports.view"},
     "integrator": _EVERYONE
@@ -45,6 +47,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
         "deliveries.retry",
     },
 }
+# Managers file claims about their orders' lines.
+PERMISSIONS["manager"] = PERMISSIONS["manager"] | {"claims.create"}
 PERMISSIONS["admin"] = frozenset().union(*PERMISSIONS.values()) | {
     "users.manage",
     "settings.manage",

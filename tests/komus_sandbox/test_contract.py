@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -27,6 +28,11 @@ ASSUMED = {
     ("/orders/{id}/documents", "get"),
     ("/orders/{id}/documents/{docId}", "get"),
     ("/consignees", "get"),
+    ("/paymentTerms", "get"),
+    ("/payments", "get"),
+    ("/orders/{id}/claims", "post"),
+    ("/claims/{id}", "get"),
+    ("/promotions", "get"),
 }
 
 
@@ -97,6 +103,11 @@ def _session(url: str, contract: Contract, app) -> None:
     admin.post("/clock/advance", json={"minutes": 10_000})
     komus.get("/orders", params={"status": "F,X", "dateFrom": "2026-02-01"})
     komus.get("/orders", params={"status": "Q"})
+    komus.get("/paymentTerms")
+    komus.get("/payments", params={"dateFrom": "2026-02-01", "limit": 2})
+    komus.get("/payments", params={"dateFrom": "2026-02-05", "dateTo": "2026-02-01"})
+
+    _claims_and_promotions(komus, admin, order["id"], plenty)
 
     admin.post("/faults", json={"error_rate": 1.0, "count": 4})
     for _ in range(4):
@@ -115,6 +126,41 @@ def _session(url: str, contract: Contract, app) -> None:
         globex.get("/shipdata/")
     komus.close()
     admin.close()
+
+
+def _claims_and_promotions(komus, admin, order_id: int, article) -> None:
+    photo = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    claim = {
+        "externalId": "CL-1",
+        "text": "Повреждена упаковка",
+        "rows": [{"artnumber": article.artnumber, "quantity": 1, "reason": "damaged"}],
+    }
+    form = ("claim", (None, json.dumps(claim, ensure_ascii=False), "application/json"))
+    parts = [form, ("photos", ("box.png", photo, "image/png"))]
+    filed = komus.post(f"/orders/{order_id}/claims", files=parts).json()
+    komus.post(f"/orders/{order_id}/claims", files=parts)
+    komus.post(
+        f"/orders/{order_id}/claims",
+        files=[("claim", (None, "{}", "application/json"))],
+    )
+    komus.post(
+        f"/orders/{order_id}/claims",
+        files=[form, ("photos", ("x.gif", b"GIF89a", "image/gif"))],
+    )
+    komus.post("/orders/999999/claims", files=parts)
+    komus.get(f"/claims/{filed['id']}")
+    komus.get("/claims/999999")
+    admin.post(
+        "/promotions",
+        json={
+            "title": "Неделя бумаги",
+            "categoryId": article.category_id,
+            "discountPercent": "10",
+            "validFrom": "2026-01-01",
+            "validTo": "2099-12-31",
+        },
+    )
+    komus.get("/promotions", params={"categoryId": article.category_id})
 
 
 @pytest.fixture(scope="module")

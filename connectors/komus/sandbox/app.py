@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from fastapi import FastAPI
 
-from connectors.komus.sandbox import admin, api
+from connectors.komus.sandbox import admin, api, claims, payments, promotions
 from connectors.komus.sandbox.errors import install_error_handlers
 from connectors.komus.sandbox.gate import KomusGate
 from connectors.komus.sandbox.state import SandboxState
@@ -40,6 +40,9 @@ def create_sandbox_app(
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(admin.router)
+    app.include_router(claims.routes)
+    app.include_router(promotions.routes)
+    app.include_router(payments.router)
     app.add_middleware(KomusGate, state=state)
     log.info(
         "komus_sandbox_ready",

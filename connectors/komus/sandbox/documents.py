@@ -33,6 +33,7 @@ def invoice_draft(
     client: SandboxClient,
     consignee: SandboxConsignee | None,
     at: datetime,
+    payment_days: int = PAYMENT_DAYS,
 ) -> DocumentDraft:
     rows = [row for row in order.rows if row.billed_quantity > 0]
     lines = [
@@ -51,7 +52,7 @@ def invoice_draft(
     invoice = Invoice(
         number=invoice_number(order),
         issued=issued,
-        due=issued + timedelta(days=PAYMENT_DAYS),
+        due=issued + timedelta(days=payment_days),
         basis=(
             f"Заказ № {order.order_num} от {komus_date(order.created_at):%d.%m.%Y}"
             f" (ваш номер {order.external_id})"

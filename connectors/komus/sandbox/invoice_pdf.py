@@ -1,7 +1,7 @@
 """The invoice (счёт на оплату) as a PDF, laid out the way Russian invoices are.
 
-Cyrillic needs a Unicode TrueType font; the sandbox uses DejaVu Sans, which
-Debian ships in fonts-dejavu-core.
+The font and the way figures are printed come from ``gateway.printing``, which
+the gateway's own documents (reconciliation statements, payment requests) share.
 """
 
 from __future__ import annotations
@@ -10,22 +10,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from connectors.komus.sandbox.supplier import Supplier
 from connectors.komus.sandbox.words import amount_in_words
-from gateway.errors import GatewayError
 from gateway.money import LineAmounts, VatRate, sum_lines, vat_by_rate
+from gateway.printing import FontMissing, find_fonts, new_document
+from gateway.printing import money as _money
+from gateway.printing import quantity as _quantity
+from gateway.printing import text as _text
 
-FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/local/share/fonts/dejavu"),
-)
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+__all__ = ["FontMissing", "Invoice", "InvoiceLine", "Party", "find_fonts"]
+
 COLUMNS = (
     ("№", 8, "CENTER"),
     ("Артикул", 17, "CENTER"),
@@ -37,10 +35,6 @@ COLUMNS = (
     ("Сумма НДС", 19, "RIGHT"),
     ("Сумма", 24, "RIGHT"),
 )
-
-
-class FontMissing(GatewayError):
-    """The sandbox cannot draw Cyrillic PDFs without a Unicode font."""
 
 
 @dataclass(frozen=True)
@@ -73,29 +67,8 @@ class Invoice:
     lines: Sequence[InvoiceLine]
 
 
-def find_fonts(directories: Sequence[Path] = FONT_DIRS) -> dict[str, Path]:
-    for directory in directories:
-        found = {style: directory / name for style, name in FONT_FILES.items()}
-        if all(path.is_file() for path in found.values()):
-            return found
-    searched = ", ".join(str(d) for d in directories)
-    raise FontMissing(
-        f"DejaVu Sans (DejaVuSans.ttf, DejaVuSans-Bold.ttf) not found in {searched}; "
-        "install the Debian package fonts-dejavu-core "
-        "(apt-get install fonts-dejavu-core) so the sandbox can print invoices"
-    )
-
-
 def render_invoice(invoice: Invoice, supplier: Supplier, created: datetime) -> bytes:
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    for style, path in find_fonts().items():
-        pdf.add_font("DejaVu", style, str(path))
-    pdf.set_creation_date(created)
-    pdf.set_title(f"Счёт на оплату № {invoice.number}")
-    pdf.set_author(supplier.name)
-    pdf.set_margins(10, 10, 10)
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
+    pdf = new_document(f"Счёт на оплату № {invoice.number}", supplier.name, created)
 
     _bank_block(pdf, supplier)
     _title(pdf, invoice)
@@ -104,10 +77,6 @@ def render_invoice(invoice: Invoice, supplier: Supplier, created: datetime) -> b
     _totals(pdf, invoice)
     _signatures(pdf, supplier)
     return bytes(pdf.output())
-
-
-def _text(pdf: FPDF, size: float, bold: bool = False) -> None:
-    pdf.set_font("DejaVu", "B" if bold else "", size)
 
 
 def _bank_block(pdf: FPDF, supplier: Supplier) -> None:
@@ -252,14 +221,3 @@ def _signatures(pdf: FPDF, supplier: Supplier) -> None:
             new_y=YPos.NEXT,
         )
         pdf.ln(2)
-
-
-def _money(amount: Decimal) -> str:
-    whole, _, fraction = f"{amount:.2f}".partition(".")
-    groups = f"{int(whole):,}".replace(",", "\u00a0")
-    return f"{groups},{fraction}"
-
-
-def _quantity(quantity: Decimal) -> str:
-    text = f"{quantity.normalize():f}"
-    return text.replace(".", ",")
