@@ -9,6 +9,8 @@ and answers ``failure`` with the reason until they are there.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -34,8 +36,9 @@ def _function(module: str, name: str) -> Any:
         return None
 
 
-def match(hub: Hub, tenant_id: str, files: dict[str, bytes]) -> Reply:
-    """Run the catalogue matching over the session's XML files."""
+def match(hub: Hub, tenant_id: str, files: Mapping[str, Path | bytes]) -> Reply:
+    """Run the catalogue matching over the session's XML files; the exchange
+    gives them by path, so that the matching reads them as streams."""
     matcher = _function(*MATCH)
     if matcher is None:
         return Reply.failure(

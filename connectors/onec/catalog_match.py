@@ -18,15 +18,23 @@ writes ``mappings/tables/<tenant>_items.csv`` and the mapping registry reloads i
 A file that is not a well-formed, safe CommerceML document (a DTD, an entity, too
 big, too deep) refuses the upload: every file of it is kept as a failed message
 with the reason, and ``CatalogUploadRefused`` says which file and why.
+
+A nomenclature can run to hundreds of megabytes, so no file is ever held whole:
+each is copied from its source into the message log in chunks
+(``gateway/store/payloads.py``), then read back from there by the streaming
+parser of ``catalog_reader``, which drops every element once it is read.
 """
 
 from __future__ import annotations
 
 import heapq
+import io
+import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import BinaryIO, NoReturn, TypeAlias
 
 import structlog
 from sqlalchemy import select, update
@@ -42,16 +50,16 @@ from connectors.onec.catalog_reader import (
     CATALOG_LIMITS,
     CatalogFile,
     ClientItem,
-    read_catalog,
+    iter_items,
 )
 from connectors.onec.item_table import ItemRow, item_table_name, upsert_items
 from connectors.onec.komus_catalog import KomusArticle, articles, tenant_client
 from connectors.onec.reader import CommerceMLError, Limits
 from gateway.errors import GatewayError, NotFound, ValidationFailed
 from gateway.hub import Hub
-from gateway.pipeline import checksum
-from gateway.records import SourceRecord
+from gateway.metrics import MESSAGES
 from gateway.store.locks import locked_session
+from gateway.store.payloads import open_payload, store_stream
 from gateway.store.tables import AuditEntry, ItemSuggestion, Message
 
 log = structlog.get_logger(__name__)
@@ -80,6 +88,9 @@ UNMATCHED = "unmatched"
 CONFIRMED = "confirmed"
 SUPERSEDED = "superseded"
 OPEN_STATES = (SUGGESTED, UNMATCHED)
+
+CatalogSource: TypeAlias = bytes | os.PathLike[str] | Callable[[], BinaryIO]
+"""A file of the upload: its bytes, its path, or a function that opens it."""
 
 
 class CatalogUploadRefused(CommerceMLError):
@@ -269,11 +280,13 @@ class KomusIndex:
 def match_catalog_upload(
     hub: Hub,
     tenant_id: str,
-    files: Mapping[str, bytes],
+    files: Mapping[str, CatalogSource],
     *,
     limits: Limits = CATALOG_LIMITS,
 ) -> CatalogMatchResult:
     """Keep the files, read their items, propose a Komus article for each.
+
+    A file given by path or opener is read in chunks, never whole.
 
     Raises ``CatalogUploadRefused`` (a ``CommerceMLError``: the 1C answer is a
     ``failure`` line with its text) when a file cannot be read, and the Komus
@@ -353,51 +366,105 @@ def match_catalog_upload(
 def _keep(
     hub: Hub,
     tenant_id: str,
-    files: Mapping[str, bytes],
+    files: Mapping[str, CatalogSource],
     limits: Limits,
     bound: structlog.typing.FilteringBoundLogger,
 ) -> tuple[dict[str, int], list[tuple[str, CatalogFile]]]:
     """Every file stored; all of them failed with the reason if one is unreadable."""
-    records = [
-        SourceRecord(
-            tenant_id=tenant_id,
-            channel=CHANNEL,
-            external_id=filename[:255],
-            payload=payload,
-            revision=checksum(payload)[:16],
-            kind=KIND,
-            content_type="application/xml",
-            filename=filename[:255],
-        )
-        for filename, payload in files.items()
-    ]
+    ids = {}
+    for filename, source in files.items():
+        with _opened(source) as stream:
+            ids[filename] = _store(hub, tenant_id, filename, stream)
     parsed: list[tuple[str, CatalogFile]] = []
-    for filename, payload in files.items():
+    for filename, message_id in ids.items():
         try:
-            summary = read_catalog(payload, filename=filename, limits=limits)
+            summary = _read(hub, message_id, filename, limits)
         except CommerceMLError as error:
-            _refuse(hub, records, filename, str(error), bound)
+            _refuse(hub, ids, filename, str(error), bound)
         except Exception as error:
             bound.exception("catalog_read_crashed", filename=filename)
-            _refuse(hub, records, filename, f"internal error: {error!r}", bound)
+            _refuse(hub, ids, filename, f"internal error: {error!r}", bound)
         parsed.append((filename, summary))
-    ids = {r.filename or "": hub.pipeline.store_message(r) for r in records}
-    return ids, parsed
+    return {name[:255]: message_id for name, message_id in ids.items()}, parsed
+
+
+@contextmanager
+def _opened(source: CatalogSource) -> Iterator[BinaryIO]:
+    if isinstance(source, bytes):
+        stream: BinaryIO = io.BytesIO(source)
+    elif isinstance(source, os.PathLike):
+        stream = open(source, "rb")  # noqa: SIM115 - closed below
+    else:
+        stream = source()
+    try:
+        yield stream
+    finally:
+        stream.close()
+
+
+def _store(hub: Hub, tenant_id: str, filename: str, stream: BinaryIO) -> int:
+    """One file into the message log, chunk by chunk as it is read."""
+    now = hub.clock.now()
+    name = filename[:255]
+    message = Message(
+        tenant_id=tenant_id,
+        channel=CHANNEL,
+        direction="in",
+        kind=KIND,
+        state="received",
+        external_id=name,
+        content_type="application/xml",
+        filename=name,
+        payload=b"",
+        checksum="",
+        created_at=now,
+        updated_at=now,
+    )
+    message_id = store_stream(hub.db, message, stream)
+    with hub.db.session() as session:
+        stored = session.get(Message, message_id)
+        assert stored is not None
+        # The content names the revision: the same file uploaded again is the same
+        # revision of that file.
+        stored.revision = stored.checksum[:16]
+        stored.dedupe_key = f"{KIND}:{name}:{stored.revision}"
+    return message_id
+
+
+def _read(hub: Hub, message_id: int, filename: str, limits: Limits) -> CatalogFile:
+    """The file's items, parsed from the message log as the chunks come."""
+    with hub.db.session() as session:
+        message = session.get(Message, message_id)
+    assert message is not None
+    summary = CatalogFile(filename=filename)
+    with open_payload(hub.db, message) as stream:
+        summary.items = list(iter_items(stream, summary, limits=limits))
+    return summary
 
 
 def _refuse(
     hub: Hub,
-    records: list[SourceRecord],
+    message_ids: dict[str, int],
     filename: str,
     reason: str,
     bound: structlog.typing.FilteringBoundLogger,
 ) -> NoReturn:
+    now = hub.clock.now()
     ids = {}
-    for record in records:
-        why = reason
-        if record.filename != filename[:255]:
-            why = f"not matched: {filename} of the same upload was refused ({reason})"
-        ids[record.filename or ""] = hub.pipeline.keep_refused(record, why)
+    with hub.db.session() as session:
+        for name, message_id in message_ids.items():
+            why = reason
+            if name != filename:
+                why = f"not matched: {filename} of the same upload was refused "
+                why += f"({reason})"
+            message = session.get(Message, message_id)
+            assert message is not None
+            message.state = "failed"
+            message.error = why
+            message.dedupe_key = None
+            message.updated_at = now
+            ids[name[:255]] = message_id
+    MESSAGES.labels(CHANNEL, "in", "failed").inc(len(ids))
     bound.warning(
         "catalog_upload_refused", filename=filename, reason=reason, message_ids=ids
     )

@@ -51,7 +51,7 @@ class OneCConnector:
         A tenant's ``channels.onec`` that cannot be used stops the start here,
         naming the key, rather than leaving that tenant's 1C locked out.
         """
-        directory = Directory(hub.settings)
+        directory = Directory(hub.settings, hub.db)
         sessions = SessionStore(hub.db, hub.clock)
         uploads = UploadArea(upload_root(hub.settings))
         self.importer = Importer(hub, uploads, sessions)

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from connectors.onec import catalog_dispatch
-from connectors.onec.credentials import BasicCredentials, Directory, parse_basic
+from connectors.onec.credentials import (
+    BasicCredentials,
+    Directory,
+    Replaced,
+    Verified,
+    parse_basic,
+)
 from connectors.onec.filenames import UnsafeFilename, safe_path
 from connectors.onec.importer import Importer
 from connectors.onec.pull import PullQueue
@@ -150,10 +156,11 @@ class Protocol:
                     "gateway must pass the Authorization header on"
                 )
             )
-        profile = self._sign_in(call, credentials)
-        if isinstance(profile, Reply):
-            return text_answer(profile)
-        opened = self.sessions.open(profile)
+        verified = self._sign_in(call, credentials)
+        if isinstance(verified, Reply):
+            return text_answer(verified)
+        profile = verified.profile
+        opened = self.sessions.open(profile, credential=verified.credential)
         reply = Reply.success(
             COOKIE_NAME,
             opened.cookie,
@@ -165,9 +172,7 @@ class Protocol:
         answer.cookies[COOKIE_NAME] = opened.cookie
         return answer
 
-    def _sign_in(
-        self, call: Call, credentials: BasicCredentials
-    ) -> OneCProfile | Reply:
+    def _sign_in(self, call: Call, credentials: BasicCredentials) -> Verified | Reply:
         """The profile the credentials open, unless wrong ones came too often."""
         login, address = credentials.login, call.address
         paused_until = self.throttle.paused_until(login, address)
@@ -178,12 +183,14 @@ class Protocol:
                 f"{_pause_text(self.throttle.clock.now(), paused_until)}",
                 "check the exchange node's login and password in 1C",
             )
-        profile = self.directory.authenticate(credentials)
-        if profile is None:
+        verified = self.directory.verify(credentials)
+        if isinstance(verified, Replaced):
+            return self._refuse_replaced(call, login, verified)
+        if verified is None:
             paused_until = self.throttle.failed(login, address)
             return self._refuse_login(call, login, paused_until)
         self.throttle.succeeded(login, address)
-        return profile
+        return verified
 
     def _refuse_login(
         self, call: Call, login: str, paused_until: datetime | None = None
@@ -201,40 +208,92 @@ class Protocol:
             "onec_login_refused", login=login, tenant=tenant, address=call.address
         )
         if tenant is not None:
-            record = SourceRecord(
-                tenant_id=tenant,
-                channel=CHANNEL,
-                external_id="1c-login",
-                payload=f"{call.described}\nlogin={login}\n".encode(),
-                kind="onec.login",
-                content_type="text/plain",
-            )
-            self.hub.pipeline.keep_refused(record, reason)
+            self._keep_login_refusal(call, tenant, login, reason)
         return Reply.failure(
             reason, "check the exchange node's login and password in 1C"
         )
 
+    def _keep_login_refusal(
+        self, call: Call, tenant_id: str, login: str, reason: str
+    ) -> None:
+        record = SourceRecord(
+            tenant_id=tenant_id,
+            channel=CHANNEL,
+            external_id="1c-login",
+            payload=f"{call.described}\nlogin={login}\n".encode(),
+            kind="onec.login",
+            content_type="text/plain",
+        )
+        self.hub.pipeline.keep_refused(record, reason)
+
+    def _refuse_replaced(self, call: Call, login: str, replaced: Replaced) -> Reply:
+        """The password an admin replaced: said plainly, and not counted as a
+        guess, so the new one works the moment it is typed into 1C."""
+        rotated = replaced.rotated_at.astimezone(MOSCOW)
+        reason = (
+            f"wrong 1C login or password (login {login!r}): this password was "
+            f"replaced in the gateway's console on {rotated:%Y-%m-%d at %H:%M} "
+            "Moscow time"
+        )
+        log.warning(
+            "onec_login_refused",
+            login=login,
+            tenant=replaced.profile.tenant_id,
+            address=call.address,
+            reason="password_replaced",
+        )
+        self._keep_login_refusal(call, replaced.profile.tenant_id, login, reason)
+        return Reply.failure(
+            reason, "enter the new password in the exchange node's settings in 1C"
+        )
+
     def authenticate(self, call: Call) -> Caller | Reply:
         session = self.sessions.find(call.cookie)
+        ended = False
         if session is not None:
-            profile = self.directory.for_tenant(session.tenant_id)
+            profile, ended = self._resume(session)
             if profile is not None:
-                ttl = timedelta(hours=profile.settings.session_hours)
-                if not self.sessions.expired(session, ttl):
-                    return self._checked(call, Caller(profile, session))
+                return self._checked(call, Caller(profile, session))
         credentials = parse_basic(call.authorization)
+        if credentials is None and ended:
+            return Reply.failure(
+                "the exchange session ended: the 1C password of this login was "
+                "changed; 1C starts again with mode=checkauth and the new password"
+            )
         if credentials is None:
             return Reply.failure(
                 "not signed in: the session cookie is missing or expired; 1C starts "
                 "a new exchange with mode=checkauth"
             )
-        profile = self._sign_in(call, credentials)
-        if isinstance(profile, Reply):
-            return profile
+        verified = self._sign_in(call, credentials)
+        if isinstance(verified, Reply):
+            return verified
+        profile = verified.profile
         session = self.sessions.latest(profile.tenant_id)
-        if session is None:
-            session = self.sessions.open(profile, implicit=True).session
+        if session is None or session.credential != verified.credential:
+            session = self.sessions.open(
+                profile, implicit=True, credential=verified.credential
+            ).session
         return self._checked(call, Caller(profile, session))
+
+    def _resume(self, session: ExchangeSession) -> tuple[OneCProfile | None, bool]:
+        """The session's tenant while the session lasts, and whether it ended
+        because the password it was opened with has since been replaced."""
+        profile = self.directory.for_tenant(session.tenant_id)
+        if profile is None:
+            return None, False
+        ttl = timedelta(hours=profile.settings.session_hours)
+        if self.sessions.expired(session, ttl):
+            return None, False
+        if self.directory.credential(session.tenant_id) != session.credential:
+            log.info(
+                "onec_session_ended",
+                tenant=session.tenant_id,
+                session=session.id,
+                reason="password_changed",
+            )
+            return None, True
+        return profile, False
 
     def identify(
         self, authorization: str | None, cookie: str | None, address: str = ""
@@ -242,16 +301,15 @@ class Protocol:
         """The tenant behind a cookie or Basic credentials; opens no session."""
         session = self.sessions.find(cookie)
         if session is not None:
-            profile = self.directory.for_tenant(session.tenant_id)
-            ttl = timedelta(hours=profile.settings.session_hours) if profile else None
-            if profile is not None and ttl and not self.sessions.expired(session, ttl):
+            profile = self._resume(session)[0]
+            if profile is not None:
                 return profile
         credentials = parse_basic(authorization)
         if credentials is None:
             return None
         download = Call(type="", mode="download", params={}, address=address)
-        profile = self._sign_in(download, credentials)
-        return None if isinstance(profile, Reply) else profile
+        verified = self._sign_in(download, credentials)
+        return None if isinstance(verified, Reply) else verified.profile
 
     def _checked(self, call: Call, caller: Caller) -> Caller | Reply:
         sessid = call.params.get("sessid")
@@ -465,10 +523,7 @@ class Protocol:
         matched = self._catalog_answers.get(session.id)
         if matched is not None and matched[0] == signature:
             return matched[1]
-        # TODO(onec-catalog-memory): catalogue matching takes every uploaded file
-        # as bytes; a catalogue of hundreds of megabytes needs it to read streams.
-        files = {name: path.read_bytes() for name, path in paths.items()}
-        reply = catalog_dispatch.match(self.hub, profile.tenant_id, files)
+        reply = catalog_dispatch.match(self.hub, profile.tenant_id, paths)
         self._catalog_answers[session.id] = (signature, reply)
         return reply
 

@@ -10,6 +10,9 @@ The cookie value is ``<id>.<secret>``; only a SHA-256 of the secret is stored, s
 the log cannot be used to take a session over. The ``sessid`` token 1C appends to
 its URLs is derived from the secret, so it is checked without being stored.
 Every node reads sessions from the store, so any node can serve any request.
+
+A session also keeps the stamp of the password that opened it (``credential``);
+once an admin issues a new password, sessions opened with the old one end.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 
+from connectors.onec.credentials import CONFIG_CREDENTIAL
 from connectors.onec.settings import CHANNEL, OneCProfile
 from gateway.clock import Clock
 from gateway.pipeline import checksum
@@ -78,6 +82,11 @@ class ExchangeSession:
         return self.record.get("version")
 
     @property
+    def credential(self) -> str:
+        """The stamp of the password the session was opened with."""
+        return str(self.record.get("credential") or CONFIG_CREDENTIAL)
+
+    @property
     def initialised(self) -> bool:
         return bool(self.record.get("initialised"))
 
@@ -103,7 +112,13 @@ class SessionStore:
         self.db = db
         self.clock = clock
 
-    def open(self, profile: OneCProfile, *, implicit: bool = False) -> Opened:
+    def open(
+        self,
+        profile: OneCProfile,
+        *,
+        implicit: bool = False,
+        credential: str = CONFIG_CREDENTIAL,
+    ) -> Opened:
         secret = secrets.token_urlsafe(24)
         now = self.clock.now()
         record: dict[str, Any] = {
@@ -112,6 +127,7 @@ class SessionStore:
             "started_at": now.isoformat(),
             "implicit": implicit,
             "secret_sha256": _digest(secret),
+            "credential": credential,
             "version": None,
             "initialised": False,
             "steps": [],

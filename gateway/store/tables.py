@@ -505,3 +505,4 @@ from gateway.store import payloads as _payloads  # noqa: E402, F401, I001
 from gateway.store import claims as _claims  # noqa: E402, F401, I001
 from gateway.store import notifications as _notifications  # noqa: E402, F401, I001
 from gateway.store import finance as _finance  # noqa: E402, F401, I001
+from gateway.store import onec_passwords as _onec_passwords  # noqa: E402, F401, I001

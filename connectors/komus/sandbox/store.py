@@ -312,9 +312,20 @@ class SandboxStore:
             )
 
     def reset(self) -> None:
+        """Empty every table of the file, including those that the sandbox's
+        feature modules (claims, promotions, …) create when first used, so a
+        reset leaves nothing behind whichever module made it."""
         with self.transaction() as db:
-            for table in ("documents", "orders", "stock", "meta"):
-                db.execute(f"DELETE FROM {table}")
+            db.execute("PRAGMA defer_foreign_keys = ON")
+            tables = [
+                name
+                for (name,) in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
+            for table in tables:
+                db.execute(f'DELETE FROM "{table}"')
             db.execute("DELETE FROM sqlite_sequence")
 
 
