@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlmodel import Session
 
 from gateway.clock import Clock, SystemClock
@@ -146,6 +146,11 @@ class Outbox:
         now = self.clock.now()
         reclaimed = 0
         with self.db.session() as session:
+            if self.db.is_sqlite:
+                # The dispatcher and housekeeping both reclaim; SQLite's write lock,
+                # taken before the read, keeps them from both turning one lease
+                # into an attempt (PostgreSQL skips the rows the other one locked).
+                session.execute(text("BEGIN IMMEDIATE"))
             query = (
                 select(Delivery)
                 .where(Delivery.state == IN_FLIGHT, Delivery.lease_expires_at < now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -216,3 +217,31 @@ def test_manual_retry_of_dead_letter_gives_one_more_attempt(
     assert delivery.state == "delivered"
     assert delivery.attempts == 2
     assert list(peer.accepted.values()) == [1]
+
+
+def test_two_reclaimers_at_once_turn_each_expired_lease_into_one_attempt(
+    db, outbox, clock
+):
+    # The dispatcher and housekeeping both reclaim, on their own threads.
+    ids = [_queue(outbox, "http://127.0.0.1:9/never-called") for _ in range(60)]
+    assert len(outbox.claim(limit=60)) == 60
+    clock.advance(outbox.settings.lease_seconds + 1)
+    start = threading.Barrier(2)
+    counts: list[int] = []
+
+    def reclaim() -> None:
+        start.wait()
+        counts.append(outbox.reclaim_expired())
+
+    threads = [threading.Thread(target=reclaim) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(counts) == 60
+    with db.session() as session:
+        outcomes = session.execute(
+            select(Attempt.delivery_id).where(Attempt.outcome == "lease_expired")
+        ).all()
+    assert sorted(delivery_id for (delivery_id,) in outcomes) == ids
