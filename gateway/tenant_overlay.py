@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,11 +205,21 @@ def _sync_tenant_rows(db: Database, settings: Settings) -> None:
 # -- edits -------------------------------------------------------------------------
 
 
+CONTROL_PROBLEM = "{field}: содержит управляющий символ (например, NUL); уберите его"
+"""Requisites and addresses go into XLSX, PDF and XML documents, which refuse them."""
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
 def requisites_problems(legal_name: str, inn: str, kpp: str | None) -> list[str]:
     """Every problem with a tenant's requisites, in words an admin can act on."""
     problems = []
     if not legal_name:
         problems.append("Наименование: не заполнено")
+    elif _has_control(legal_name):
+        problems.append(CONTROL_PROBLEM.format(field="Наименование"))
     if problem := inn_problem(inn):
         problems.append(f"ИНН: {problem}")
     if kpp is not None and (problem := kpp_problem(kpp)):
@@ -288,6 +299,8 @@ def save_address(
         problems.append(f"Код: от 1 до {CODE_LIMIT} символов без пробелов")
     if not address:
         problems.append("Адрес: не заполнен")
+    elif _has_control(address):
+        problems.append(CONTROL_PROBLEM.format(field="Адрес"))
     if komus_address_id is not None and len(komus_address_id) > CODE_LIMIT:
         problems.append(f"Адрес в Комусе: не длиннее {CODE_LIMIT} символов")
     if problems:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from connectors.crm.fanout import CHANNEL, SUBSCRIPTION_HEADER
@@ -20,10 +20,18 @@ from connectors.crm.subscriptions import Subscriptions
 from gateway.api.auth import Caller, require
 from gateway.errors import NotFound, PermissionDenied, ValidationFailed
 from gateway.hub import Hub
+from gateway.netguard import TargetRefused
 from gateway.store.tables import CrmHook, Delivery, WebhookSubscription
 from gateway.vault import is_sealed
 
 RECOVER_WINDOW = timedelta(days=14)
+
+
+def _without_nul(text: str | None) -> str | None:
+    """PostgreSQL cannot store a NUL: refused here rather than as a crash."""
+    if text is not None and "\x00" in text:
+        raise ValueError("contains a NUL character; remove it")
+    return text
 
 
 class HookIn(BaseModel):
@@ -31,6 +39,8 @@ class HookIn(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     tenant_id: str | None = None
     settings: dict[str, Any] = Field(default_factory=dict)
+
+    _name_printable = field_validator("name")(_without_nul)
 
 
 class HookOut(BaseModel):
@@ -53,6 +63,8 @@ class SubscriptionIn(BaseModel):
     event_types: list[str] = Field(default_factory=list)
     description: str | None = Field(default=None, max_length=255)
     tenant_id: str | None = None
+
+    _description_printable = field_validator("description")(_without_nul)
 
 
 class SubscriptionOut(BaseModel):
@@ -113,9 +125,12 @@ def admin_router(
         body: SubscriptionIn, caller: Caller = integrator
     ) -> SubscriptionOut:
         tenant = _tenant(hub, caller, body.tenant_id)
-        made = subscriptions.create(
-            tenant, body.url, body.event_types, body.description
-        )
+        try:
+            made = subscriptions.create(
+                tenant, body.url, body.event_types, body.description
+            )
+        except TargetRefused as refused:  # a bad URL in the request, not a conflict
+            raise ValidationFailed([str(refused)]) from refused
         return _subscription_out(made, show_secret=True)
 
     @router.get("/webhooks/subscriptions", response_model=list[SubscriptionOut])
@@ -205,7 +220,7 @@ def dead_since(
 
 
 def _tenant(hub: Hub, caller: Caller, asked: str | None) -> str:
-    tenant = caller.tenant_id or asked
+    tenant = asked or caller.tenant_id  # another tenant's name is refused below
     if tenant is None:
         raise ValidationFailed(["name the tenant: tenant_id"])
     if not caller.can_see(tenant):

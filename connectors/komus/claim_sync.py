@@ -17,12 +17,12 @@ from sqlalchemy import select
 from connectors.komus.cabinet_api import ClaimPhotoFile, KomusClaim, claim, file_claim
 from connectors.komus.clients import KomusClients
 from connectors.komus.errors import KomusRefused, KomusTokenRefused
-from gateway.cabinet.claims import Claims, open_claims
+from gateway.cabinet.claims import Claims, claim_lines, open_claims
 from gateway.errors import FinalError, GatewayError, RetryableError
 from gateway.hub import Hub
 from gateway.outbox import Claimed
 from gateway.senders import SendResult
-from gateway.store.claims import Claim, ClaimLine, ClaimPhoto
+from gateway.store.claims import Claim, ClaimPhoto
 from gateway.store.tables import Order
 
 log = structlog.get_logger(__name__)
@@ -41,13 +41,7 @@ class ClaimSender:
             if found is None:
                 raise FinalError(f"claim {claim_id} is gone; nothing to send")
             order = session.get(Order, found.order_id)
-            lines = list(
-                session.execute(
-                    select(ClaimLine)
-                    .where(ClaimLine.claim_id == claim_id)
-                    .order_by(ClaimLine.line_no)
-                ).scalars()
-            )
+            lines = claim_lines(session, claim_id)
             photos = [
                 ClaimPhotoFile(p.filename, p.content_type, p.content)
                 for p in session.execute(

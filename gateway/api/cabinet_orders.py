@@ -15,6 +15,7 @@ message log as a failed ``cabinet`` message with the same reasons.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -323,6 +324,28 @@ def search_catalog(
 # -- cart ----------------------------------------------------------------------------
 
 
+def _cart_line(
+    hub: Hub,
+    caller: Caller,
+    tenant: str | None,
+    body: dict[str, Any],
+    write: Callable[..., Any],
+    article: str,
+) -> CartOut:
+    """Add or change a cart line with ``write``; a refused body is kept with why."""
+    owner = _tenant(hub, caller, tenant)
+    actor = _actor(caller)
+    _kept(
+        hub,
+        owner,
+        body,
+        lambda: write(
+            hub, catalog_of(hub), owner, actor, article, body.get("quantity")
+        ),
+    )
+    return _cart(hub, owner, actor.owner)
+
+
 @router.get("/cart", response_model=CartOut)
 def get_cart(
     tenant: str | None = TenantQuery,
@@ -341,22 +364,8 @@ def add_to_cart(
     hub: Hub = Depends(get_hub),
 ) -> CartOut:
     """Add a quantity of an article; it must be a whole number of minimum lots."""
-    owner = _tenant(hub, caller, tenant)
-    actor = _actor(caller)
-    _kept(
-        hub,
-        owner,
-        body,
-        lambda: cart.add(
-            hub,
-            catalog_of(hub),
-            owner,
-            actor,
-            str(body.get("article") or ""),
-            body.get("quantity"),
-        ),
-    )
-    return _cart(hub, owner, actor.owner)
+    article = str(body.get("article") or "")
+    return _cart_line(hub, caller, tenant, body, cart.add, article)
 
 
 @router.patch("/cart/lines/{article}", response_model=CartOut)
@@ -367,17 +376,8 @@ def change_cart_line(
     caller: Caller = Depends(require("manager")),
     hub: Hub = Depends(get_hub),
 ) -> CartOut:
-    owner = _tenant(hub, caller, tenant)
-    actor = _actor(caller)
-    _kept(
-        hub,
-        owner,
-        {"article": article, **body},
-        lambda: cart.change(
-            hub, catalog_of(hub), owner, actor, article, body.get("quantity")
-        ),
-    )
-    return _cart(hub, owner, actor.owner)
+    body = {"article": article, **body}
+    return _cart_line(hub, caller, tenant, body, cart.change, article)
 
 
 @router.delete("/cart/lines/{article}", response_model=CartOut)

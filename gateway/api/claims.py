@@ -37,12 +37,14 @@ from gateway.cabinet.claims import (
     Claims,
     LineRequest,
     PhotoUpload,
+    claim_lines,
     keep_refused,
+    keep_unreadable,
 )
 from gateway.cabinet.photos import MAX_PHOTOS
 from gateway.errors import NotFound, ValidationFailed
 from gateway.hub import Hub
-from gateway.store.claims import Claim, ClaimLine, ClaimPhoto
+from gateway.store.claims import Claim, ClaimPhoto
 
 router = APIRouter(prefix="/claims", tags=["claims"], responses=ERROR_RESPONSES)
 
@@ -145,23 +147,24 @@ async def post_claim(
     limit = min(BODY_LIMIT, hub.settings.server.max_body_bytes)
     raw = await read_capped(request, limit)
     content_type = request.headers.get("content-type", "")
-    media_type = content_type.partition(";")[0].strip().lower()
-    if media_type == "multipart/form-data":
-        request._body = raw  # the form parser reads the body already taken
-        fields, photos = await _multipart(request)
-    elif media_type == "application/json":
-        try:
-            fields, photos = json_object(raw), []
-        except BodyUnreadable as unreadable:
-            raise ApiError(
-                unreadable.status, str(unreadable), code=unreadable.code
-            ) from unreadable
-    else:
-        raise ApiError(
-            415,
-            f"a claim is sent as multipart/form-data (a 'claim' JSON part and "
-            f"'photos' files) or as application/json; got {media_type or 'nothing'}",
+    try:
+        fields, photos = await _fields(request, raw, content_type)
+    except ApiError as unreadable:
+        message_id = await run_in_threadpool(
+            keep_unreadable,
+            hub,
+            caller.tenant_id,
+            raw,
+            content_type,
+            unreadable.message,
+            "api",
         )
+        if message_id is not None:
+            unreadable.details = {
+                **(unreadable.details or {}),
+                "message_id": message_id,
+            }
+        raise
     try:
         claim_request = _request(fields, photos)
         claim_id = await run_in_threadpool(
@@ -233,6 +236,28 @@ def get_photo(
 # -- helpers ---------------------------------------------------------------------------
 
 
+async def _fields(
+    request: Request, raw: bytes, content_type: str
+) -> tuple[dict[str, Any], list[PhotoUpload]]:
+    """The claim's fields and photos from a multipart or JSON body."""
+    media_type = content_type.partition(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        request._body = raw  # the form parser reads the body already taken
+        return await _multipart(request)
+    if media_type == "application/json":
+        try:
+            return json_object(raw), []
+        except BodyUnreadable as unreadable:
+            raise ApiError(
+                unreadable.status, str(unreadable), code=unreadable.code
+            ) from unreadable
+    raise ApiError(
+        415,
+        f"a claim is sent as multipart/form-data (a 'claim' JSON part and "
+        f"'photos' files) or as application/json; got {media_type or 'nothing'}",
+    )
+
+
 async def _multipart(request: Request) -> tuple[dict[str, Any], list[PhotoUpload]]:
     try:
         form = await request.form(max_files=MAX_PHOTOS + 1, max_fields=20)
@@ -299,11 +324,7 @@ def _claim_out(hub: Hub, claim_id: int) -> ClaimOut:
 
 def _out(session: Session, claim: Claim) -> ClaimOut:
     claim_id = claim.id
-    lines = session.execute(
-        select(ClaimLine)
-        .where(ClaimLine.claim_id == claim_id)
-        .order_by(ClaimLine.line_no)
-    ).scalars()
+    lines = claim_lines(session, claim_id)
     photos = session.execute(
         select(
             ClaimPhoto.id,

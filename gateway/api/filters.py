@@ -19,7 +19,7 @@ def created_between(
     conditions = []
     if date_from is not None:
         conditions.append(column >= datetime.combine(date_from, time.min, UTC))
-    if date_to is not None:
+    if date_to is not None and date_to < date.max:  # date.max: no day after, no end
         next_day = date_to + timedelta(days=1)
         conditions.append(column < datetime.combine(next_day, time.min, UTC))
     return conditions

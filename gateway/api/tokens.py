@@ -6,7 +6,7 @@ import secrets
 
 import structlog
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from gateway.api.audit import write_audit
@@ -28,6 +28,15 @@ router = APIRouter(prefix="/tokens", tags=["tokens"], responses=ERROR_RESPONSES)
 
 class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=128)
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, name: str) -> str:
+        """PostgreSQL cannot store a NUL: refused here rather than as a crash."""
+        if "\x00" in name:
+            raise ValueError("the name contains a NUL character; remove it")
+        return name
+
     role: Role
     tenant_id: str | None = Field(
         default=None, description="the one tenant it may see; null for all tenants"

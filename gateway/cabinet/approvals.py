@@ -278,6 +278,9 @@ def _note(value: Any) -> str | None:
     text = str(value or "").strip()
     if len(text) > MAX_NOTE:
         raise OrderingRefused([f"the note is longer than {MAX_NOTE} characters"])
+    if "\x00" in text:
+        # PostgreSQL cannot store it: refused while the approver can still retype.
+        raise OrderingRefused(["the note contains a NUL character; remove it"])
     return text or None
 
 

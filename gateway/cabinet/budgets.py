@@ -31,6 +31,8 @@ from gateway.store.tables import Order, Requisition, RequisitionLine
 log = structlog.get_logger(__name__)
 
 MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+"""Budgets are planned for this century; year 0 or 9999 is a typo, not a plan."""
 CODE = re.compile(r"^[A-Za-z0-9А-Яа-яЁё._/-]{1,64}$")
 MAX_BUDGET = Decimal("1e12")
 NOT_SPENT = (OrderStatus.CANCELLED.value, OrderStatus.REJECTED.value)
@@ -62,6 +64,10 @@ def parse_month(text: Any) -> str:
     value = str(text or "").strip()
     if not MONTH.match(value):
         raise OrderingRefused([f"month {value[:20]!r} is not a month like 2026-03"])
+    if not FIRST_YEAR <= int(value[:4]) <= LAST_YEAR:
+        raise OrderingRefused(
+            [f"month {value!r} is not between {FIRST_YEAR}-01 and {LAST_YEAR}-12"]
+        )
     return value
 
 
@@ -108,6 +114,8 @@ def save_cost_center(
         )
     if not name or len(name) > 255:
         raise OrderingRefused(["a cost centre needs a name of at most 255 characters"])
+    if "\x00" in name:
+        raise OrderingRefused(["the cost centre's name contains a NUL character"])
     now = hub.clock.now()
     with hub.db.session() as session:
         row = session.execute(
@@ -245,9 +253,13 @@ def _amount(value: Any) -> Decimal:
         raise OrderingRefused(
             [f"budget amount {str(value)[:40]!r} is not an amount like 15000.00"]
         ) from None
-    if not amount.is_finite() or amount < 0 or amount >= MAX_BUDGET:
+    if not amount.is_finite() or amount < 0:
         raise OrderingRefused(
             [f"budget amount {str(value)[:40]!r} must be zero or more, in roubles"]
+        )
+    if amount >= MAX_BUDGET:
+        raise OrderingRefused(
+            [f"budget amount {str(value)[:40]!r} is too large: below {MAX_BUDGET:f}"]
         )
     if amount != amount.quantize(Decimal("0.01")):
         raise OrderingRefused(["a budget amount has at most two decimals (kopecks)"])

@@ -12,14 +12,16 @@ from typing import Any
 
 import structlog
 from sqlalchemy import delete, select
+from sqlmodel import Session
 
 from gateway.cabinet.actor import Actor
-from gateway.cabinet.catalog import CatalogService, Offer, lot_problem
+from gateway.cabinet.catalog import CatalogItem, CatalogService, Offer, lot_problem
 from gateway.cabinet.errors import OrderingRefused
 from gateway.config import TenantSettings
 from gateway.hub import Hub
 from gateway.money import to_quantity
 from gateway.store.ordering import CartLine
+from gateway.validation import MAX_QUANTITY
 
 log = structlog.get_logger(__name__)
 
@@ -54,7 +56,16 @@ def parse_quantity(value: Any, article: str = "") -> Decimal:
         raise OrderingRefused([f"{where}quantity: {str(exc)[:200]}"]) from None
     if not quantity.is_finite():
         raise OrderingRefused([f"{where}quantity {value!r} is not a number"])
+    _check_size(quantity, where)
     return quantity
+
+
+def _check_size(quantity: Decimal, where: str) -> None:
+    """Refuse a quantity no order could hold before the store's column overflows."""
+    if quantity >= MAX_QUANTITY:
+        raise OrderingRefused(
+            [f"{where}quantity {quantity} is too large: at most {MAX_QUANTITY - 1:f}"]
+        )
 
 
 def lines(hub: Hub, tenant_id: str, owner: str) -> list[CartLine]:
@@ -81,6 +92,24 @@ def priced(
     return [PricedLine(line, offers.get(line.article)) for line in found]
 
 
+def _orderable(
+    catalog: CatalogService, tenant: TenantSettings, article: Any, quantity: Any
+) -> tuple[CatalogItem, Decimal]:
+    """The catalog item and the quantity asked, refused unless whole lots."""
+    item = catalog.item(tenant, str(article or ""))
+    wanted = parse_quantity(quantity, item.article)
+    if problem := lot_problem(item, wanted):
+        raise OrderingRefused([problem])
+    return item, wanted
+
+
+def _detach(session: Session, line: CartLine) -> None:
+    """Write ``line`` and keep it readable after its session closes."""
+    session.flush()
+    session.refresh(line)
+    session.expunge(line)
+
+
 def add(
     hub: Hub,
     catalog: CatalogService,
@@ -90,10 +119,7 @@ def add(
     quantity: Any,
 ) -> CartLine:
     """Add ``quantity`` of an article; an article already in the cart adds up."""
-    item = catalog.item(tenant, str(article or ""))
-    wanted = parse_quantity(quantity, item.article)
-    if problem := lot_problem(item, wanted):
-        raise OrderingRefused([problem])
+    item, wanted = _orderable(catalog, tenant, article, quantity)
     now = hub.clock.now()
     with hub.db.session() as session:
         line = _line(session, tenant.id, actor.owner, item.article)
@@ -115,13 +141,12 @@ def add(
             )
         else:
             line.quantity = line.quantity + wanted
+            _check_size(line.quantity, f"article {item.article}: ")
             if problem := lot_problem(item, line.quantity):
                 raise OrderingRefused([problem])
             line.updated_at = now
         session.add(line)
-        session.flush()
-        session.refresh(line)
-        session.expunge(line)
+        _detach(session, line)
     log.info(
         "cart_line_added",
         tenant=tenant.id,
@@ -141,19 +166,14 @@ def change(
     quantity: Any,
 ) -> CartLine:
     """Set a line's quantity; it must still be a whole number of lots."""
-    item = catalog.item(tenant, str(article or ""))
-    wanted = parse_quantity(quantity, item.article)
-    if problem := lot_problem(item, wanted):
-        raise OrderingRefused([problem])
+    item, wanted = _orderable(catalog, tenant, article, quantity)
     with hub.db.session() as session:
         line = _line(session, tenant.id, actor.owner, item.article)
         if line is None:
             raise OrderingRefused([f"article {item.article} is not in the cart"])
         line.quantity = wanted
         line.updated_at = hub.clock.now()
-        session.flush()
-        session.refresh(line)
-        session.expunge(line)
+        _detach(session, line)
     return line
 
 

@@ -170,6 +170,19 @@ def lot_problem(item: CatalogItem, quantity: Decimal) -> str | None:
     return None
 
 
+def address_problem(tenant: TenantSettings, code: str) -> str | None:
+    """Why ``code`` names none of the tenant's delivery addresses; None when it does.
+
+    Search and checkout give the same answer, so a buyer never sees prices for an
+    address the order would then be refused for.
+    """
+    addresses = tenant.delivery_addresses
+    if any(a.code == code for a in addresses):
+        return None
+    known = ", ".join(a.code for a in addresses) or "none"
+    return f"delivery address {code[:64]!r} is not one of {tenant.id}'s: {known}"
+
+
 def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
@@ -283,6 +296,9 @@ class CatalogService:
             raise OrderingRefused(
                 [f"page starts at 1 and page_size runs from 1 to {MAX_PAGE_SIZE}"]
             )
+        address_code = (address_code or "").strip() or None
+        if address_code and (problem := address_problem(tenant, address_code)):
+            raise OrderingRefused([problem])
         snapshot = self.snapshot(tenant)
         if category_id is not None and category_id not in snapshot.categories:
             raise OrderingRefused([f"category {category_id} is not in the catalog"])

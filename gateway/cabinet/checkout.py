@@ -19,7 +19,7 @@ import structlog
 
 from gateway.cabinet import approvals, budgets, cart
 from gateway.cabinet.actor import Actor
-from gateway.cabinet.catalog import CatalogService, lot_problem
+from gateway.cabinet.catalog import CatalogService, address_problem, lot_problem
 from gateway.cabinet.errors import OrderingRefused
 from gateway.cabinet.mapper import APPROVAL_FIELD, CHANNEL
 from gateway.config import TenantSettings
@@ -55,11 +55,8 @@ def address_code(tenant: TenantSettings, code: Any) -> str:
         if default is None:
             raise OrderingRefused(["choose a delivery address"])
         return default.code
-    if not any(a.code == text for a in addresses):
-        known = ", ".join(a.code for a in addresses) or "none"
-        raise OrderingRefused(
-            [f"delivery address {text[:64]!r} is not one of {tenant.id}'s: {known}"]
-        )
+    if problem := address_problem(tenant, text):
+        raise OrderingRefused([problem])
     return text
 
 
@@ -73,6 +70,9 @@ def check_out(
     cost_center: Any = None,
     comment: Any = None,
 ) -> Checkout:
+    if not cart.lines(hub, tenant.id, actor.owner):
+        # Said first: no other choice on the form matters while nothing is in it.
+        raise OrderingRefused(["the cart is empty"])
     address = address_code(tenant, delivery_address)
     center = str(cost_center or "").strip() or None
     if center is not None:
@@ -82,6 +82,10 @@ def check_out(
     note = str(comment or "").strip()
     if len(note) > MAX_COMMENT:
         raise OrderingRefused([f"the comment is longer than {MAX_COMMENT} characters"])
+    if "\x00" in note:
+        # Refused here while the buyer can still retype it: the pipeline would hold
+        # the whole order for it, and no approval could release it.
+        raise OrderingRefused(["the comment contains a NUL character; remove it"])
 
     lines = cart.priced(hub, catalog, tenant, actor.owner, address)
     if not lines:

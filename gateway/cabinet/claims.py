@@ -51,6 +51,16 @@ STATUS_TITLES = {
     "rejected": "отклонена",
     "failed": "не принята",
 }
+WHOLE_UNITS = {
+    "796": "шт",
+    "778": "упак",
+    "704": "набор",
+    "625": "лист",
+    "736": "рул",
+    "715": "пар",
+}
+"""ОКЕИ units counted in whole things: a claim cannot name half a piece of them."""
+MAX_ID = 2**31 - 1
 ANSWERED = ("answered", "accepted", "rejected")
 OPEN = ("new", "in_review")
 MAX_TEXT = 4000
@@ -242,8 +252,12 @@ def keep_refused(
 ) -> int | None:
     """Keep a refused claim in the message log, photos by name and size only.
 
-    Returns the message id, or None when the sender names no single tenant.
+    A caller of every tenant names none, so the claim is kept for the tenant of the
+    order it is about when that order exists. Returns the message id, or None when
+    no single tenant can be named.
     """
+    if tenant is None:
+        tenant = _order_tenant(hub, fields.get("order_id"))
     if tenant is None or hub.settings.tenant(tenant) is None:
         return None
     summary = {
@@ -257,6 +271,49 @@ def keep_refused(
     return hub.pipeline.keep_refused(record, str(refused))
 
 
+def keep_unreadable(
+    hub: Hub,
+    tenant: str | None,
+    payload: bytes,
+    content_type: str,
+    reason: str,
+    channel: str,
+) -> int | None:
+    """Keep a claim body that could not be read at all, exactly as it arrived.
+
+    Returns the message id, or None when the caller names no tenant: then only the
+    log records what came.
+    """
+    if tenant is None or hub.settings.tenant(tenant) is None:
+        log.warning(
+            "claim_refused_unattributed",
+            channel=channel,
+            size=len(payload),
+            reason=reason,
+            next_step="post claims with a token of one tenant so refusals are kept",
+        )
+        return None
+    record = SourceRecord(
+        tenant_id=tenant,
+        channel=channel,
+        external_id="",
+        payload=payload,
+        content_type=(content_type or "application/octet-stream")[:128],
+        kind="claim",
+    )
+    return hub.pipeline.keep_refused(record, reason)
+
+
+def _order_tenant(hub: Hub, order_id: Any) -> str | None:
+    """The tenant of the order a refused claim names, when there is such an order."""
+    number = _integer(order_id)
+    if number is None or not 1 <= number <= MAX_ID:
+        return None
+    with hub.db.session() as session:
+        order = session.get(Order, number)
+        return order.tenant_id if order is not None else None
+
+
 def claim_data(claim: Claim) -> dict[str, Any]:
     """What an event about a claim carries: enough for an e-mail or a webhook."""
     return {
@@ -265,6 +322,17 @@ def claim_data(claim: Claim) -> dict[str, Any]:
         "status": claim.status,
         "answer": claim.answer,
     }
+
+
+def claim_lines(session: Session, claim_id: int) -> list[ClaimLine]:
+    """The claim's lines in the order they were filed."""
+    return list(
+        session.execute(
+            select(ClaimLine)
+            .where(ClaimLine.claim_id == claim_id)
+            .order_by(ClaimLine.line_no)  # type: ignore[arg-type]
+        ).scalars()
+    )
 
 
 def open_claims(session: Session, tenant_id: str) -> list[Claim]:
@@ -349,6 +417,13 @@ def _checked_lines(
             problems.append(f"{where}.reason: one of {', '.join(REASONS)}")
         elif quantity is None or quantity <= 0:
             problems.append(f"{where}.quantity: a positive number")
+        elif (
+            found.unit_code in WHOLE_UNITS and quantity != quantity.to_integral_value()
+        ):
+            problems.append(
+                f"{where}.quantity: {quantity} is fractional; line {number} is "
+                f"counted in whole units ({WHOLE_UNITS[found.unit_code]})"
+            )
         elif quantity > found.quantity_ordered:
             problems.append(
                 f"{where}.quantity: {quantity} is more than line {number} holds "

@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from gateway.errors import ValidationFailed
 from gateway.lifecycle import OrderStatus
+from gateway.status_titles import ORDER_STATUS_TITLES
 from gateway.store.ordering import CostCenter
 from gateway.store.tables import Order, OrderLine, OrderStatusChange, Requisition
 
@@ -39,22 +40,7 @@ NOT_SPENT = (
 NO_VALUE = "—"
 ZERO = Decimal("0.00")
 
-STATUS_TITLES = {
-    "received": "получен",
-    "held": "задержан",
-    "submitted": "отправлен в Комус",
-    "confirmed": "подтверждён",
-    "partially_confirmed": "подтверждён частично",
-    "invoiced": "выставлен счёт",
-    "paid": "оплачен",
-    "picking": "комплектуется",
-    "shipped": "отгружен",
-    "partially_shipped": "отгружен частично",
-    "delivered": "доставлен",
-    "closed": "закрыт",
-    "cancelled": "отменён",
-    "rejected": "отклонён",
-}
+STATUS_TITLES = {**ORDER_STATUS_TITLES, "submitted": "отправлен в Комус"}
 LEAD_TIME_BUCKETS = ((1, "до 1 дня"), (3, "2–3 дня"), (7, "4–7 дней"))
 LEAD_TIME_BUCKETS += ((14, "8–14 дней"), (None, "более 14 дней"))
 
@@ -85,6 +71,8 @@ class Filters:
 
     @property
     def before(self) -> datetime:
+        if self.end == date.max:  # "until whenever": no day follows it
+            return datetime.max.replace(tzinfo=UTC)
         return datetime.combine(self.end + timedelta(days=1), time.min, UTC)
 
 

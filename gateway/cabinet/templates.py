@@ -75,6 +75,8 @@ def save_cart(hub: Hub, tenant_id: str, actor: Actor, name: str) -> OrderTemplat
         raise OrderingRefused(["give the template a name"])
     if len(name) > MAX_NAME:
         raise OrderingRefused([f"a template name is at most {MAX_NAME} characters"])
+    if "\x00" in name:
+        raise OrderingRefused(["the template name contains a NUL character"])
     current = cart.lines(hub, tenant_id, actor.owner)
     if not current:
         raise OrderingRefused(["the cart is empty: there is nothing to save"])

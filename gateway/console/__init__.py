@@ -12,7 +12,12 @@ import secrets
 import structlog
 from fastapi import APIRouter, FastAPI
 
-from gateway.console.access import HANDLERS, Console
+from gateway.console.access import (
+    HANDLERS,
+    PATH_HANDLERS,
+    Console,
+    console_paths_only,
+)
 from gateway.console.csrf import LoginTokens
 from gateway.console.pages import (
     approvals,
@@ -60,6 +65,11 @@ def install(app: FastAPI, hub: Hub) -> None:
     )
     for exception, handler in HANDLERS.items():
         app.add_exception_handler(exception, handler)
+    for exception, handler in PATH_HANDLERS.items():
+        earlier = app.exception_handlers.get(exception)
+        app.add_exception_handler(
+            exception, console_paths_only(exception, handler, earlier)
+        )
     hub.pipeline.readers.setdefault(CHANNEL, read_json_message)
     ensure_demo_admin(hub, settings)
     app.include_router(router())

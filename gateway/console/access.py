@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 
 from gateway.config import ConsoleSettings
 from gateway.console import csrf
@@ -88,6 +95,21 @@ def visible(operator: Operator, tenant_id: str | None) -> None:
         raise PageMissing()
 
 
+Row = TypeVar("Row")
+
+
+def tenant_row(
+    request: Request, operator: Operator, model: type[Row], ident: int
+) -> Row:
+    """The row of ``model`` with this id, if it is of a tenant the operator sees."""
+    with console_of(request).hub.db.session() as session:
+        found = session.get(model, ident)
+    if found is None:
+        raise PageMissing()
+    visible(operator, found.tenant_id)  # type: ignore[attr-defined]
+    return found
+
+
 async def _sign_in(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInRequired)
     if request.method != "GET":
@@ -121,3 +143,61 @@ HANDLERS = {
     PageMissing: _missing,
     csrf.CsrfRejected: _csrf,
 }
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+PLACES = {"path": "в адресе", "query": "в параметрах адреса", "body": "в форме"}
+
+
+def _operator(request: Request) -> Operator | None:
+    return console_of(request).sessions.operator(request.cookies.get(COOKIE))
+
+
+async def _page_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such page, method not taken) as console pages."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return await _missing(request, exc)
+    context = {"operator": _operator(request), "reason": "http"}
+    return render("refused.html", context, status_code=exc.status_code)
+
+
+async def _invalid_url(request: Request, exc: Exception) -> Response:
+    """A path or query value of the wrong shape, e.g. letters where an id goes."""
+    assert isinstance(exc, RequestValidationError)
+    fields = []
+    for error in exc.errors():
+        place, *names = [str(part) for part in error.get("loc", ())] or [""]
+        name = ".".join(names) or place
+        fields.append(f"«{name}» {PLACES.get(place, '')}".strip())
+    context = {"operator": _operator(request), "reason": "invalid", "fields": fields}
+    return render("refused.html", context, status_code=422)
+
+
+def console_paths_only(
+    exception: type[Exception], console_handler: Handler, other: Handler | None
+) -> Handler:
+    """Answer under ``/console`` with a page; leave every other path to ``other``.
+
+    The REST API keeps its JSON problems for the same framework exceptions, so the
+    console wraps the handler that was there before it rather than replacing it.
+    """
+    fallback = other or FRAMEWORK_DEFAULTS[exception]
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        path = request.url.path
+        if path == "/console" or path.startswith("/console/"):
+            return await console_handler(request, exc)
+        return await fallback(request, exc)  # type: ignore[no-any-return]
+
+    return handle
+
+
+FRAMEWORK_DEFAULTS: dict[type[Exception], Handler] = {
+    HTTPException: http_exception_handler,
+    RequestValidationError: request_validation_exception_handler,  # type: ignore[dict-item]
+}
+PATH_HANDLERS: dict[type[Exception], Handler] = {
+    HTTPException: _page_error,
+    RequestValidationError: _invalid_url,
+}
+"""Framework exceptions answered as console pages on console paths only."""

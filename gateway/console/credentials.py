@@ -1,9 +1,10 @@
 """Credentials an admin rotates in the console, and webhook endpoints.
 
 Each rotation returns the new secret once; only its hash (API tokens, CRM hook
-paths) or a sealed copy (webhook signing secrets) is stored, so the console can
-never show it again. The CRM connector owns hooks and subscriptions: its stores are
-used here as they are, so the console and the REST API rotate the same way.
+paths, 1C exchange passwords) or a sealed copy (webhook signing secrets) is
+stored, so the console can never show it again. The CRM connector owns hooks and
+subscriptions: its stores are used here as they are, so the console and the REST
+API rotate the same way.
 Every change is written to the audit log in the change's own transaction, or right
 after it where the connector's store commits on its own.
 """
@@ -21,6 +22,7 @@ from gateway.api.tokens import TOKEN_PREFIX
 from gateway.console.audit import audit
 from gateway.errors import NotFound, ValidationFailed
 from gateway.hub import Hub, hash_token
+from gateway.store.onec_passwords import OneCPassword, replace_password
 from gateway.store.tables import ApiToken, CrmHook, WebhookSubscription
 
 log = structlog.get_logger(__name__)
@@ -139,6 +141,58 @@ def rotate_hook(hub: Hub, hook_id: int, tenant_id: str, *, actor: str) -> Issued
         name=issued.name,
     )
     return Issued(f"адрес хука {issued.kind} «{issued.name}»", issued.path)
+
+
+# -- 1C exchange password ------------------------------------------------------------
+
+ONEC_CHANNEL = "onec"
+
+
+def onec_password(hub: Hub, tenant_id: str) -> OneCPassword | None:
+    """The password issued in the console, if any (else config.yaml's holds)."""
+    with hub.db.session() as session:
+        return session.get(OneCPassword, tenant_id)
+
+
+def rotate_onec_password(hub: Hub, tenant_id: str, *, actor: str) -> Issued:
+    """A new random password for the tenant's 1C login, stored as a hash.
+
+    It replaces config.yaml's password or the one issued before at once, on
+    every node, and the exchange sessions opened with the old one end: 1C keeps
+    failing until the new password is entered in its exchange node settings.
+    """
+    from connectors.onec.credentials import new_password, password_hash
+
+    tenant = hub.settings.tenant(tenant_id)
+    channel = tenant.channels.get(ONEC_CHANNEL) if tenant else None
+    if channel is None or not channel.enabled or not channel.login:
+        raise ValidationFailed(
+            [
+                "обмен с 1С для организации не настроен: "
+                "задайте channels.onec в config.yaml"
+            ]
+        )
+    login = channel.login.strip()
+    password = new_password()
+    with hub.db.session() as session:
+        replace_password(
+            session,
+            tenant_id,
+            password_hash(password),
+            now=hub.clock.now(),
+            actor=actor,
+        )
+        audit(
+            session,
+            hub.clock,
+            actor,
+            "onec.password.rotate",
+            f"onec_login:{login}",
+            tenant_id=tenant_id,
+            details={"login": login},
+        )
+    log.info("onec_password_rotated", tenant=tenant_id, login=login, actor=actor)
+    return Issued(f"пароль обмена с 1С для логина «{login}»", password)
 
 
 # -- webhook subscriptions -----------------------------------------------------------

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from gateway.console.roles import ROLE_TITLES, allows
+from gateway.status_titles import ORDER_STATUS_TITLES
 
 HERE = Path(__file__).resolve().parent
 
@@ -27,20 +28,7 @@ SECURITY_HEADERS = {
 }
 
 STATUS_TITLES = {
-    "received": "получен",
-    "held": "задержан",
-    "submitted": "отправлен",
-    "confirmed": "подтверждён",
-    "partially_confirmed": "подтверждён частично",
-    "invoiced": "выставлен счёт",
-    "paid": "оплачен",
-    "picking": "комплектуется",
-    "shipped": "отгружен",
-    "partially_shipped": "отгружен частично",
-    "delivered": "доставлен",
-    "closed": "закрыт",
-    "cancelled": "отменён",
-    "rejected": "отклонён",
+    **ORDER_STATUS_TITLES,
     "pending": "ожидает",
     "in_flight": "отправляется",
     "retrying": "повтор",

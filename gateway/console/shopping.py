@@ -1,15 +1,13 @@
-"""What the console's ordering pages share: who the buyer is, which tenant they
-work in, and refusals shown on the page rather than as a bare error.
+"""What the console's ordering pages share: who the buyer is, where a change
+leads back to, and refusals shown on the page rather than as a bare error.
 
-A user bound to a tenant always works in it; a user who sees every tenant picks
-one with ``?tenant=`` (or the form's ``tenant`` field), the first configured one
-when they name none.
+Which tenant they work in is chosen in ``gateway.console.tenant_choice``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -17,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.cabinet.actor import Actor
 from gateway.config import TenantSettings
-from gateway.console.access import PageMissing, console_of, visible
+from gateway.console.access import PageMissing
 from gateway.console.sessions import Operator
 from gateway.errors import FinalError, NotFound, PermissionDenied, ValidationFailed
 
@@ -33,29 +31,6 @@ def actor_of(operator: Operator) -> Actor:
         login=operator.login,
         tenant_id=operator.tenant_id,
     )
-
-
-def tenant_of(
-    request: Request, operator: Operator, named: Any = None
-) -> TenantSettings:
-    settings = console_of(request).hub.settings
-    name = operator.tenant_id or str(named or "") or request.query_params.get("tenant")
-    if not name:
-        if not settings.tenants:
-            raise PageMissing()
-        name = settings.tenants[0].id
-    visible(operator, name)
-    found = settings.tenant(name)
-    if found is None:
-        raise PageMissing()
-    return found
-
-
-def tenant_choice(request: Request, operator: Operator) -> list[str]:
-    """The tenants an all-tenant user may switch between; none for a bound user."""
-    if operator.tenant_id is not None:
-        return []
-    return [t.id for t in console_of(request).hub.settings.tenants]
 
 
 def back(path: str, tenant: TenantSettings, **query: str) -> RedirectResponse:
@@ -77,3 +52,30 @@ def attempt(
     except NotFound:
         raise PageMissing() from None
     return None
+
+
+class TenantPage(Protocol):
+    """A page of one tenant that can be shown again with an error on it."""
+
+    def __call__(
+        self,
+        request: Request,
+        operator: Operator,
+        *,
+        tenant_name: str | None = None,
+        error: str | None = None,
+        status_code: int = 200,
+    ) -> Response: ...
+
+
+def shown_on(
+    page: TenantPage, request: Request, operator: Operator, tenant: TenantSettings
+) -> Callable[[str, int], Response]:
+    """How ``attempt`` shows a refusal: ``page`` of ``tenant`` again, with it."""
+
+    def refused(error: str, status: int) -> Response:
+        return page(
+            request, operator, tenant_name=tenant.id, error=error, status_code=status
+        )
+
+    return refused

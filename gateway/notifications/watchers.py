@@ -92,13 +92,21 @@ def change_percent(old: Decimal, new: Decimal) -> Decimal:
     return ((new - old) / old * 100).quantize(PERCENT, rounding=ROUND_HALF_UP)
 
 
-class PriceWatcher:
+class Watcher:
+    """Looks at every tenant the catalog source serves, one at a time.
+
+    A tenant whose look fails is logged and left for the next run, so one
+    tenant's outage does not stop the others being told.
+    """
+
+    failed_event = "watch_failed"
+
     def __init__(self, hub: Hub, source: CatalogSource):
         self.hub = hub
         self.source = source
 
     def run_once(self) -> int:
-        """Look at each tenant's bought articles; returns how many changes were told."""
+        """Returns how many things were told across all tenants."""
         told = 0
         for tenant in self.hub.settings.tenants:
             if not self.source.configured(tenant):
@@ -107,12 +115,21 @@ class PriceWatcher:
                 told += self.watch(tenant)
             except GatewayError as error:
                 log.warning(
-                    "price_watch_failed",
+                    self.failed_event,
                     tenant=tenant.id,
                     error=str(error),
                     next_step="next run",
                 )
         return told
+
+    def watch(self, tenant: TenantSettings) -> int:
+        raise NotImplementedError
+
+
+class PriceWatcher(Watcher):
+    """Tells price changes of the articles a tenant has bought."""
+
+    failed_event = "price_watch_failed"
 
     def watch(self, tenant: TenantSettings) -> int:
         articles = bought_articles(self.hub, tenant.id)
@@ -179,26 +196,10 @@ class PriceWatcher:
         return len(changed)
 
 
-class PromotionWatcher:
-    def __init__(self, hub: Hub, source: CatalogSource):
-        self.hub = hub
-        self.source = source
+class PromotionWatcher(Watcher):
+    """Tells promotions in the categories of the articles a tenant has bought."""
 
-    def run_once(self) -> int:
-        told = 0
-        for tenant in self.hub.settings.tenants:
-            if not self.source.configured(tenant):
-                continue
-            try:
-                told += self.watch(tenant)
-            except GatewayError as error:
-                log.warning(
-                    "promotion_watch_failed",
-                    tenant=tenant.id,
-                    error=str(error),
-                    next_step="next run",
-                )
-        return told
+    failed_event = "promotion_watch_failed"
 
     def watch(self, tenant: TenantSettings) -> int:
         articles = bought_articles(self.hub, tenant.id)

@@ -498,10 +498,10 @@ class ConsoleSession(SQLModel, table=True):
 Index("ix_orders_tenant_created", Order.tenant_id, Order.created_at)
 """The console lists a tenant's orders newest first (migration 0006)."""
 
-from gateway.store.sap import SapDocument  # noqa: E402, F401, I001
 from gateway.store.tenant_overlay import TenantAddress, TenantRequisites  # noqa: E402, F401, I001
-from gateway.store import ordering as _ordering  # noqa: E402, F401, I001
+from gateway.store.sap import SapDocument  # noqa: E402, F401, I001
 from gateway.store import payloads as _payloads  # noqa: E402, F401, I001
+from gateway.store import ordering as _ordering  # noqa: E402, F401, I001
 from gateway.store import claims as _claims  # noqa: E402, F401, I001
 from gateway.store import notifications as _notifications  # noqa: E402, F401, I001
 from gateway.store import finance as _finance  # noqa: E402, F401, I001

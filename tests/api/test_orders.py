@@ -103,6 +103,19 @@ def test_date_range_includes_both_days_whole(api: Api, orders: dict[str, int]) -
     assert ids(answer) == [orders["pens"], orders["paper"]]
 
 
+def test_a_range_to_the_last_date_there_is_has_no_end(
+    api: Api, orders: dict[str, int]
+) -> None:
+    acme = api.as_("viewer", "acme")
+
+    answer = acme.get(
+        "/orders", params={"date_from": "2026-01-10", "date_to": "9999-12-31"}
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert orders["pens"] in ids(answer) and orders["paper"] in ids(answer)
+
+
 def test_total_range_compares_decimal_strings_exactly(
     api: Api, orders: dict[str, int]
 ) -> None:

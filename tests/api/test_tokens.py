@@ -98,6 +98,13 @@ def test_unknown_role_is_422_with_its_location(api: Api) -> None:
     assert fields[0]["location"] == ["body", "role"]
 
 
+def test_a_name_with_a_nul_character_is_422_not_a_crash(api: Api) -> None:
+    answer = api.admin.post("/tokens", json={"name": "erp\x00", "role": "viewer"})
+
+    assert answer.status_code == 422, answer.text
+    assert "NUL character" in answer.json()["error"]["message"]
+
+
 def test_malformed_json_is_400_as_on_every_route(api: Api) -> None:
     answer = api.admin.post(
         "/tokens", content=b'{"name": "CRM",\n "role": }', headers=JSON

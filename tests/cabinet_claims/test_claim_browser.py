@@ -10,12 +10,9 @@ import pytest
 
 from tests.cabinet_claims.harness import PASSWORD, Cabinet, png_of_size
 from tests.console.harness import add_user
-from tests.console.test_browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.support.chromium import ARTIFACTS, needs_chromium, opened_page, sign_in
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="/usr/bin/chromium is missing (apt-get install chromium)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -26,16 +23,8 @@ def database_url(sqlite_url: str) -> str:
 
 @pytest.fixture
 def page(cabinet: Cabinet) -> Iterator[object]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=ARGS, headless=True
-        )
-        context = chromium.new_context(base_url=cabinet.url)
-        yield context.new_page()
-        context.close()
-        chromium.close()
+    with opened_page(cabinet.url) as opened:
+        yield opened
 
 
 def test_manager_files_a_claim_with_a_photo_and_sets_notifications(
@@ -45,11 +34,7 @@ def test_manager_files_a_claim_with_a_photo_and_sets_notifications(
     add_user(cabinet.hub, "maria", "manager", "acme")
     photo = tmp_path / "упаковка.png"
     photo.write_bytes(png_of_size(300_000))
-    page.goto("/console/login")
-    page.fill("input[name=login]", "maria")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/")
+    sign_in(page, "maria", PASSWORD)
 
     page.goto(f"/console/orders/{order.id}")
     page.locator("#lines a.claim-line").nth(1).click()

@@ -10,18 +10,12 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.cabinet_finance.harness import DAY, PAY, World
-from tests.console.harness import PASSWORD, add_user
+from tests.console.harness import add_user
+from tests.support.chromium import ARTIFACTS, needs_chromium, opened_page, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-ARGS += ["--disable-background-networking", "--disable-component-update"]
 PICK, SHIP = 30, 120
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="/usr/bin/chromium is missing (apt-get install chromium)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -31,16 +25,8 @@ def database_url(sqlite_url: str) -> str:
 
 @pytest.fixture
 def page(gateway_url: str) -> Iterator[object]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=ARGS, headless=True
-        )
-        context = chromium.new_context(base_url=gateway_url, accept_downloads=True)
-        yield context.new_page()
-        context.close()
-        chromium.close()
+    with opened_page(gateway_url) as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -56,14 +42,6 @@ def books(world: World) -> World:
     return world
 
 
-def _sign_in(page, login: str) -> None:  # noqa: ANN001
-    page.goto("/console/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/")
-
-
 def test_an_accountant_downloads_the_statement_and_the_spending_report(
     books: World, page, tmp_path: Path
 ):
@@ -72,7 +50,7 @@ def test_an_accountant_downloads_the_statement_and_the_spending_report(
     shipped = sum((d.total for d in books.documents("upd")), Decimal(0))
     paid = sum((d.total for d in books.documents("payment")), Decimal(0))
 
-    _sign_in(page, "anna")
+    sign_in(page, "anna")
     page.click("nav >> text=Финансы")
     page.wait_for_selector("#invoices")
     page.screenshot(path=str(ARTIFACTS / "finances.png"), full_page=True)

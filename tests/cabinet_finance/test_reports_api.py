@@ -214,6 +214,18 @@ def test_bad_requests_are_refused_with_a_reason(hub: Hub, acme, path, params, wo
     assert words in answer.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("key", ["item", "lines"])
+def test_a_period_open_to_the_last_date_counts_every_order(
+    spent: Decimal, acme, key: str
+):
+    report = acme.get(
+        f"/reports/{key}", params={"start": "0001-01-01", "end": "9999-12-31"}
+    )
+
+    assert report.status_code == 200, report.text
+    assert _gross(report.json()) == spent
+
+
 def test_the_list_names_every_report(hub: Hub, acme):
     keys = [r["key"] for r in acme.get("/reports").json()]
 

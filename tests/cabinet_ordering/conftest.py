@@ -12,21 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from connectors.komus.client import RetryPolicy
 from connectors.komus.connector import KomusConnector
-from connectors.komus.sandbox import create_sandbox_app
 from gateway.api import create_app
 from gateway.clock import ManualClock
 from gateway.config import Settings, load_settings
 from gateway.hub import Hub
 from tests.api.harness import Api
 from tests.cabinet_ordering.shop import Shop
-from tests.komus.harness import Sandbox, write_komus_config
+from tests.komus.harness import (
+    QUICK_RETRIES,
+    Sandbox,
+    running_sandbox,
+    write_komus_config,
+)
 from tests.support.servers import free_port, serve
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 MONTH = "2026-03"
-QUICK_RETRIES = RetryPolicy(attempts=4, initial_backoff=0.05, max_backoff=0.3)
 
 
 @pytest.fixture
@@ -39,12 +41,8 @@ def komus_settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def sandbox(komus_settings: Settings) -> Iterator[Sandbox]:
-    app = create_sandbox_app(komus_settings)
-    try:
-        with serve(app, port=komus_settings.komus.sandbox_port) as url:
-            yield Sandbox(url, app.state.sandbox.catalog)
-    finally:
-        app.state.sandbox.close()
+    with running_sandbox(komus_settings) as running:
+        yield running
 
 
 @pytest.fixture

@@ -171,12 +171,23 @@ def test_budgets_and_rules_refuse_bad_input(shop: Shop):
 
     month = admin.put("/budgets/IT/2026-13", params=acme, json={"amount": "1"})
     negative = admin.put(f"/budgets/IT/{MONTH}", params=acme, json={"amount": "-5"})
+    huge = admin.put(
+        f"/budgets/IT/{MONTH}", params=acme, json={"amount": "1" + "0" * 20}
+    )
     unknown = admin.put(f"/budgets/HR/{MONTH}", params=acme, json={"amount": "5"})
     role = admin.put("/approval-rule", params=acme, json={"approver_role": "viewer"})
     by_manager = shop.buyer().put(f"/budgets/IT/{MONTH}", json={"amount": "5"})
 
     assert month.status_code == 422 and "like 2026-03" in month.text
+    for far in ("9999-12", "0000-01"):
+        setting = admin.put(f"/budgets/IT/{far}", params=acme, json={"amount": "1"})
+        listing = admin.get("/budgets", params={**acme, "month": far})
+        assert setting.status_code == 422 and "between 2000-01" in setting.text
+        assert listing.status_code == 422 and "between 2000-01" in listing.text
     assert negative.status_code == 422 and "zero or more" in negative.text
+    assert huge.status_code == 422 and "too large" in huge.text
+    nul = admin.post("/cost-centers", params=acme, json={"code": "HR", "name": "к\x00"})
+    assert nul.status_code == 422 and "NUL character" in nul.text
     assert unknown.status_code == 422 and "'HR' does not exist" in unknown.text
     assert role.status_code == 422 and "cannot approve" in role.text
     assert by_manager.status_code == 403

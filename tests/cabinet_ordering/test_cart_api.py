@@ -70,6 +70,7 @@ def test_changing_a_quantity_checks_the_lot_and_removing_empties_the_line(
         ("abc", "quantity"),
         (None, "missing"),
         ("1.0001", "more than 3 decimal places"),
+        ("100000000000000000000000", "too large"),
     ],
 )
 def test_bad_quantities_are_refused_with_a_reason_and_kept(shop: Shop, quantity, words):
@@ -86,6 +87,19 @@ def test_bad_quantities_are_refused_with_a_reason_and_kept(shop: Shop, quantity,
     assert kept.state == "failed"
     assert words in (kept.error or "")
     assert json.loads(kept.payload)["quantity"] == quantity
+
+
+def test_adding_up_beyond_any_order_is_refused_and_the_line_stays(shop: Shop):
+    article = shop.plain(1)[0]
+    buyer = shop.buyer()
+    shop.add(buyer, article, "999999990")
+
+    answer = shop.add(buyer, article, "10")
+
+    assert answer.status_code == 422, answer.text
+    assert "too large" in answer.json()["error"]["message"]
+    line = buyer.get("/cart").json()["lines"][0]
+    assert Decimal(line["quantity"]) == Decimal("999999990")
 
 
 def test_an_unknown_article_is_refused(shop: Shop):

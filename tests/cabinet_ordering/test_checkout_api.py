@@ -54,6 +54,19 @@ def test_checkout_of_an_empty_cart_or_to_an_unknown_address_is_refused(shop: Sho
     assert len(buyer.get("/cart").json()["lines"]) == 1
 
 
+def test_a_comment_with_a_nul_character_is_refused_while_the_cart_stays(shop: Shop):
+    buyer = shop.buyer()
+    shop.add(buyer, shop.plain(1)[0], 1)
+
+    answer = buyer.post(
+        "/cart/checkout", json={"delivery_address": "MAIN", "comment": "в офис\x00"}
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert "NUL character" in answer.json()["error"]["message"]
+    assert len(buyer.get("/cart").json()["lines"]) == 1
+
+
 def test_a_template_saves_the_cart_and_loads_it_into_another_buyers_cart(
     shop: Shop,
 ):
@@ -87,6 +100,17 @@ def test_saving_a_template_needs_a_name_and_a_cart(shop: Shop):
     assert "cart is empty" in empty.json()["error"]["message"]
     assert nameless.status_code == 422
     assert "name" in nameless.json()["error"]["message"]
+
+
+def test_a_template_name_with_a_nul_character_is_refused(shop: Shop):
+    buyer = shop.buyer()
+    shop.add(buyer, shop.plain(1)[0], 1)
+
+    answer = buyer.post("/templates", json={"name": "на месяц\x00"})
+
+    assert answer.status_code == 422, answer.text
+    assert "NUL character" in answer.json()["error"]["message"]
+    assert buyer.get("/templates").json() == []
 
 
 def test_another_tenant_cannot_see_or_load_a_template(shop: Shop):

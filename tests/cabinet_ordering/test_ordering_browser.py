@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -15,26 +14,12 @@ from gateway.cabinet import approvals
 from gateway.cabinet.actor import Actor
 from gateway.hub import Hub
 from tests.cabinet_ordering.shop import Shop
-from tests.console.harness import PASSWORD, add_user
+from tests.console.harness import add_user
 from tests.komus.harness import ACME_TOKEN, Sandbox
+from tests.support.chromium import ARTIFACTS, needs_chromium, opened_page, sign_in
 from tests.support.servers import wait_until
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="/usr/bin/chromium is missing (apt-get install chromium)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -45,26 +30,9 @@ def database_url(sqlite_url: str) -> str:
 
 @pytest.fixture
 def page(gateway_url: str) -> Iterator[object]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=ARGS, headless=True
-        )
-        context = chromium.new_context(base_url=gateway_url)
-        opened = context.new_page()
+    with opened_page(gateway_url) as opened:
         opened.on("dialog", lambda dialog: dialog.accept())
         yield opened
-        context.close()
-        chromium.close()
-
-
-def sign_in(page, login: str) -> None:  # noqa: ANN001
-    page.goto("/console/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/")
 
 
 def find_and_add(page, query: str, article: int, quantity: int) -> None:  # noqa: ANN001

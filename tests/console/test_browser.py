@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -12,27 +11,12 @@ from sqlalchemy import select
 from gateway.pipeline import SubmittedLine, SubmittedOrder
 from gateway.store.tables import Requisition
 from tests.api.builders import add_delivery, add_document, add_order
-from tests.console.harness import PASSWORD, add_user
+from tests.console.harness import add_user
 from tests.console.mapping_setup import install_mappings
 from tests.console.payloads import SCRIPT_PAYLOAD, store_message
+from tests.support.chromium import ARTIFACTS, needs_chromium, opened_page, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="/usr/bin/chromium is missing (apt-get install chromium)",
-)
+pytestmark = needs_chromium
 
 
 class EchoSubmitter:
@@ -64,27 +48,10 @@ def database_url(sqlite_url: str) -> str:
 
 @pytest.fixture
 def page(console_url: str) -> Iterator[object]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=ARGS, headless=True
-        )
-        context = chromium.new_context(base_url=console_url, accept_downloads=True)
-        opened = context.new_page()
-        opened.dialogs = []  # type: ignore[attr-defined]
+    with opened_page(console_url) as opened:
+        opened.dialogs = []
         opened.on("dialog", lambda d: (opened.dialogs.append(d.message), d.dismiss()))
         yield opened
-        context.close()
-        chromium.close()
-
-
-def sign_in(page, login: str) -> None:  # noqa: ANN001
-    page.goto("/console/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/")
 
 
 def test_a_manager_filters_opens_downloads_repeats_and_signs_out(gateway, page):

@@ -91,6 +91,27 @@ def test_a_wrong_inn_or_kpp_is_refused_with_its_reason(gateway, browser):
     assert "tenant.requisites.set" not in _actions(gateway)
 
 
+def test_a_nul_in_the_name_or_an_address_is_refused_before_documents_break(
+    gateway, browser
+):
+    admin = browser("root", "admin")
+
+    named = admin.submit(
+        PAGE, f"{PAGE}/requisites", legal_name="ООО\x00", inn=GOOD_INN, kpp="773601002"
+    )
+    addressed = admin.submit(
+        PAGE, f"{PAGE}/addresses", code="WH-3", address="Москва\x00, Складская ул."
+    )
+
+    assert named.status_code == 422
+    assert addressed.status_code == 422
+    assert "управляющий символ" in named.text
+    assert "управляющий символ" in addressed.text
+    assert gateway.settings.tenant("acme").legal_name != "ООО\x00"
+    codes = [a.code for a in gateway.settings.tenant("acme").delivery_addresses]
+    assert "WH-3" not in codes
+
+
 def test_a_new_default_address_is_used_and_a_disabled_one_holds_requisitions(
     gateway, browser, console_url
 ):

@@ -8,15 +8,17 @@ from typing import Any
 
 import pytest
 
-from connectors.komus.client import RetryPolicy
 from connectors.komus.connector import KomusConnector
-from connectors.komus.sandbox import create_sandbox_app
 from gateway.config import Settings, load_settings
 from gateway.hub import Hub
-from tests.komus.harness import Sandbox, write_komus_config
-from tests.support.servers import free_port, serve
+from tests.komus.harness import (
+    QUICK_RETRIES,
+    Sandbox,
+    running_sandbox,
+    write_komus_config,
+)
+from tests.support.servers import free_port
 
-QUICK_RETRIES = RetryPolicy(attempts=4, initial_backoff=0.05, max_backoff=0.3)
 """Retries as in production, with waits short enough for a test."""
 
 
@@ -47,12 +49,8 @@ def komus_settings(
 
 @pytest.fixture
 def sandbox(komus_settings: Settings) -> Iterator[Sandbox]:
-    app = create_sandbox_app(komus_settings)
-    try:
-        with serve(app, port=komus_settings.komus.sandbox_port) as url:
-            yield Sandbox(url, app.state.sandbox.catalog)
-    finally:
-        app.state.sandbox.close()
+    with running_sandbox(komus_settings) as running:
+        yield running
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -11,14 +13,20 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from connectors.komus.client import RetryPolicy
+from connectors.komus.sandbox import create_sandbox_app
 from connectors.komus.sandbox.catalog import Article, Catalog
+from gateway.config import Settings
 from gateway.hub import Hub
 from gateway.plain import record_from_json
 from gateway.store.tables import Order, Requisition
+from tests.support.servers import serve
 
 ACME_TOKEN = "acme-komus-token"
 GLOBEX_TOKEN = "globex-komus-token"
 ACME_REGION = "77"
+QUICK_RETRIES = RetryPolicy(attempts=4, initial_backoff=0.05, max_backoff=0.3)
+"""Retries short enough that a test of a failing Komus ends in well under a second."""
 
 
 def write_komus_config(
@@ -162,6 +170,17 @@ class Sandbox:
         )
         answer.raise_for_status()
         return answer.json()
+
+
+@contextmanager
+def running_sandbox(settings: Settings) -> Iterator[Sandbox]:
+    """The Komus sandbox ``settings`` describe, on its port until the block ends."""
+    app = create_sandbox_app(settings)
+    try:
+        with serve(app, port=settings.komus.sandbox_port) as url:
+            yield Sandbox(url, app.state.sandbox.catalog)
+    finally:
+        app.state.sandbox.close()
 
 
 def line(article: Article | int, quantity: Any = 1, **more: Any) -> dict[str, Any]:

@@ -8,15 +8,13 @@ from typing import Any
 
 import pytest
 
-from connectors.komus.client import RetryPolicy
 from connectors.komus.connector import KomusConnector
-from connectors.komus.sandbox import create_sandbox_app
 from connectors.onec.connector import OneCConnector
 from gateway.api.app import create_app
 from gateway.config import Settings, load_settings
 from gateway.hub import Hub
 from tests.conftest import SAMPLES
-from tests.komus.harness import Sandbox
+from tests.komus.harness import QUICK_RETRIES, Sandbox, running_sandbox
 from tests.onec.harness import ACME_LOGIN, ACME_PASSWORD, OneC, write_onec_config
 from tests.support.servers import free_port, serve
 
@@ -28,7 +26,6 @@ UT11_ORDERS = ONEC_SAMPLES / "05_ut11_documents_to_site_cml209_ns_utf8.xml"
 CML31_ORDERS = (
     ONEC_SAMPLES / "06_ut11_bitrixmodule65_documents_cml31_container_utf8bom.xml"
 )
-QUICK_RETRIES = RetryPolicy(attempts=4, initial_backoff=0.05, max_backoff=0.3)
 
 
 @pytest.fixture
@@ -47,12 +44,8 @@ def onec_settings(
 
 @pytest.fixture
 def sandbox(onec_settings: Settings) -> Iterator[Sandbox]:
-    app = create_sandbox_app(onec_settings)
-    try:
-        with serve(app, port=onec_settings.komus.sandbox_port) as url:
-            yield Sandbox(url, app.state.sandbox.catalog)
-    finally:
-        app.state.sandbox.close()
+    with running_sandbox(onec_settings) as running:
+        yield running
 
 
 @pytest.fixture

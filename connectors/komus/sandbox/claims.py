@@ -19,19 +19,18 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
+from connectors.komus.sandbox.api import Client, State
 from connectors.komus.sandbox.clock import from_stored, komus_time, stored
 from connectors.komus.sandbox.errors import KomusError
-from connectors.komus.sandbox.gate import API_PREFIX, CLIENT_KEY
+from connectors.komus.sandbox.gate import API_PREFIX
 from connectors.komus.sandbox.model import Order
 from connectors.komus.sandbox.orders import find_order
-from connectors.komus.sandbox.state import SandboxState
 from gateway.cabinet.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, image_type
-from gateway.config import SandboxClient
 
 router = APIRouter(prefix=API_PREFIX)
 controls = APIRouter(prefix="/sandbox", tags=["sandbox"])
@@ -80,21 +79,6 @@ class ClaimRow:
     artnumber: int
     quantity: Decimal
     reason: str
-
-
-def sandbox(request: Request) -> SandboxState:
-    return request.app.state.sandbox
-
-
-def client(request: Request) -> SandboxClient:
-    found = request.scope.get("state", {}).get(CLIENT_KEY)
-    if found is None:
-        raise KomusError(401, "Не передан токен")
-    return found
-
-
-State = Annotated[SandboxState, Depends(sandbox)]
-Client = Annotated[SandboxClient, Depends(client)]
 
 
 @router.post("/orders/{order_id}/claims")

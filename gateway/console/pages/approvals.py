@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -89,16 +91,7 @@ def approve(
     request: Request,
     done: Posted = Depends(posted("orders.approve")),
 ) -> Response:
-    hub = console_of(request).hub
-    refused = attempt(
-        lambda: approvals.approve(
-            hub, approval_id, actor_of(done.operator), done.form.get("note")
-        ),
-        lambda error, status: _page(
-            request, done.operator, error=error, status_code=status
-        ),
-    )
-    return refused or RedirectResponse("/console/approvals?note=approved", 303)
+    return _decide(request, done, approvals.approve, approval_id, "approved")
 
 
 @router.post("/approvals/{approval_id}/reject")
@@ -107,13 +100,24 @@ def reject(
     request: Request,
     done: Posted = Depends(posted("orders.approve")),
 ) -> Response:
+    return _decide(request, done, approvals.reject, approval_id, "rejected")
+
+
+def _decide(
+    request: Request,
+    done: Posted,
+    decision: Callable[..., Any],
+    approval_id: int,
+    note: str,
+) -> Response:
+    """Approve or reject; a refusal shows the list again with the reason."""
     hub = console_of(request).hub
     refused = attempt(
-        lambda: approvals.reject(
+        lambda: decision(
             hub, approval_id, actor_of(done.operator), done.form.get("note")
         ),
         lambda error, status: _page(
             request, done.operator, error=error, status_code=status
         ),
     )
-    return refused or RedirectResponse("/console/approvals?note=rejected", 303)
+    return refused or RedirectResponse(f"/console/approvals?note={note}", 303)

@@ -12,7 +12,8 @@ from gateway.console.access import Posted, allowed, console_of, posted
 from gateway.console.rendering import render
 from gateway.console.roles import ROLES, allows
 from gateway.console.sessions import Operator
-from gateway.console.shopping import actor_of, attempt, back, tenant_choice, tenant_of
+from gateway.console.shopping import actor_of, attempt, back, shown_on
+from gateway.console.tenant_choice import switchable, tenant_of
 
 router = APIRouter()
 
@@ -44,7 +45,7 @@ def _page(
         {
             "operator": operator,
             "tenant": tenant,
-            "tenants": tenant_choice(request, operator),
+            "tenants": switchable(hub, operator),
             "month": month,
             "states": budgets.states(hub, tenant.id, month),
             "rule": approvals.rule(hub, tenant.id),
@@ -67,13 +68,7 @@ def _change(request: Request, done: Posted, action, note: str) -> Response:  # n
     tenant = tenant_of(request, done.operator, done.form.get("tenant"))
     refused = attempt(
         lambda: action(tenant.id),
-        lambda error, status: _page(
-            request,
-            done.operator,
-            tenant_name=tenant.id,
-            error=error,
-            status_code=status,
-        ),
+        shown_on(_page, request, done.operator, tenant),
     )
     month = str(done.form.get("month") or "")
     return refused or back(

@@ -13,13 +13,8 @@ from gateway.cabinet.checkout import check_out
 from gateway.console.access import Posted, allowed, console_of, posted
 from gateway.console.rendering import render
 from gateway.console.sessions import Operator
-from gateway.console.shopping import (
-    actor_of,
-    attempt,
-    back,
-    tenant_choice,
-    tenant_of,
-)
+from gateway.console.shopping import actor_of, attempt, back, shown_on
+from gateway.console.tenant_choice import switchable, tenant_of
 from gateway.errors import RetryableError
 
 router = APIRouter()
@@ -57,7 +52,7 @@ def _cart_page(
         {
             "operator": operator,
             "tenant": tenant,
-            "tenants": tenant_choice(request, operator),
+            "tenants": switchable(hub, operator),
             "lines": lines,
             "total": total,
             "cost_centers": budgets.cost_centers(hub, tenant.id),
@@ -84,7 +79,7 @@ def _templates_page(
         {
             "operator": operator,
             "tenant": tenant,
-            "tenants": tenant_choice(request, operator),
+            "tenants": switchable(hub, operator),
             "templates": templates.listing(hub, tenant.id),
             "error": error,
             "note": NOTES.get(request.query_params.get("note", "")),
@@ -105,13 +100,7 @@ def _cart_change(request: Request, done: Posted, action) -> Response:  # noqa: A
     tenant = tenant_of(request, done.operator, done.form.get("tenant"))
     refused = attempt(
         lambda: action(tenant),
-        lambda error, status: _cart_page(
-            request,
-            done.operator,
-            tenant_name=tenant.id,
-            error=error,
-            status_code=status,
-        ),
+        shown_on(_cart_page, request, done.operator, tenant),
     )
     return refused or back("/console/cart", tenant, note="changed")
 
@@ -171,13 +160,7 @@ def checkout(request: Request, done: Posted = Depends(posted("cart.order"))):
                 comment=form.get("comment"),
             )
         ),
-        lambda error, status: _cart_page(
-            request,
-            done.operator,
-            tenant_name=tenant.id,
-            error=error,
-            status_code=status,
-        ),
+        shown_on(_cart_page, request, done.operator, tenant),
     )
     if refused is not None:
         return refused
@@ -199,13 +182,7 @@ def save_template(request: Request, done: Posted = Depends(posted("cart.order"))
     name = str(done.form.get("name") or "")
     refused = attempt(
         lambda: templates.save_cart(hub, tenant.id, actor_of(done.operator), name),
-        lambda error, status: _cart_page(
-            request,
-            done.operator,
-            tenant_name=tenant.id,
-            error=error,
-            status_code=status,
-        ),
+        shown_on(_cart_page, request, done.operator, tenant),
     )
     return refused or back("/console/templates", tenant, note="saved")
 
@@ -223,13 +200,7 @@ def load_template(
                 hub, catalog_of(hub), tenant, actor_of(done.operator), template_id
             )
         ),
-        lambda error, status: _templates_page(
-            request,
-            done.operator,
-            tenant_name=tenant.id,
-            error=error,
-            status_code=status,
-        ),
+        shown_on(_templates_page, request, done.operator, tenant),
     )
     if refused is not None:
         return refused
@@ -254,12 +225,6 @@ def delete_template(
         lambda: templates.delete_template(
             hub, tenant.id, actor_of(done.operator), template_id
         ),
-        lambda error, status: _templates_page(
-            request,
-            done.operator,
-            tenant_name=tenant.id,
-            error=error,
-            status_code=status,
-        ),
+        shown_on(_templates_page, request, done.operator, tenant),
     )
     return refused or back("/console/templates", tenant, note="deleted")

@@ -10,14 +10,8 @@ from gateway.cabinet.channel import catalog_of
 from gateway.console.access import Posted, allowed, console_of, posted
 from gateway.console.rendering import render
 from gateway.console.sessions import Operator
-from gateway.console.shopping import (
-    REFUSALS,
-    actor_of,
-    attempt,
-    back,
-    tenant_choice,
-    tenant_of,
-)
+from gateway.console.shopping import REFUSALS, actor_of, attempt, back, shown_on
+from gateway.console.tenant_choice import switchable, tenant_of
 from gateway.errors import RetryableError
 
 router = APIRouter()
@@ -67,7 +61,7 @@ def _page(
         {
             "operator": operator,
             "tenant": tenant,
-            "tenants": tenant_choice(request, operator),
+            "tenants": switchable(hub, operator),
             "query": query,
             "category": category,
             "address": address or "",
@@ -103,13 +97,7 @@ def add_to_cart(
             str(form.get("article") or ""),
             form.get("quantity"),
         ),
-        lambda error, status: _page(
-            request,
-            done.operator,
-            tenant_name=tenant.id,
-            error=error,
-            status_code=status,
-        ),
+        shown_on(_page, request, done.operator, tenant),
     )
     if refused is not None:
         return refused

@@ -22,6 +22,7 @@ from gateway.cabinet.claims import (
     Claims,
     LineRequest,
     PhotoUpload,
+    claim_lines,
     keep_refused,
     status_title,
 )
@@ -31,11 +32,12 @@ from gateway.console.access import (
     console_of,
     posted,
     signed_in,
+    tenant_row,
     visible,
 )
 from gateway.console.rendering import render
 from gateway.console.sessions import Operator
-from gateway.store.claims import Claim, ClaimLine, ClaimPhoto
+from gateway.store.claims import Claim, ClaimPhoto
 from gateway.store.tables import Order, OrderLine
 
 router = APIRouter()
@@ -72,31 +74,16 @@ def claim_list(
     )
 
 
-def _claim(request: Request, operator: Operator, claim_id: int) -> Claim:
-    with console_of(request).hub.db.session() as session:
-        claim = session.get(Claim, claim_id)
-    if claim is None:
-        raise PageMissing()
-    visible(operator, claim.tenant_id)
-    return claim
-
-
 @router.get("/claims/{claim_id}")
 def claim_page(
     claim_id: int,
     request: Request,
     operator: Operator = Depends(allowed("claims.view")),
 ) -> Response:
-    claim = _claim(request, operator, claim_id)
+    claim = tenant_row(request, operator, Claim, claim_id)
     with console_of(request).hub.db.session() as session:
         order = session.get(Order, claim.order_id)
-        lines = list(
-            session.execute(
-                select(ClaimLine)
-                .where(ClaimLine.claim_id == claim_id)
-                .order_by(ClaimLine.line_no)
-            ).scalars()
-        )
+        lines = claim_lines(session, claim_id)
         photos = session.execute(
             select(ClaimPhoto.id, ClaimPhoto.filename, ClaimPhoto.size)
             .where(ClaimPhoto.claim_id == claim_id)
@@ -124,7 +111,7 @@ def claim_photo(
     request: Request,
     operator: Operator = Depends(allowed("claims.view")),
 ) -> Response:
-    _claim(request, operator, claim_id)
+    tenant_row(request, operator, Claim, claim_id)
     with console_of(request).hub.db.session() as session:
         photo = session.get(ClaimPhoto, photo_id)
     if photo is None or photo.claim_id != claim_id:

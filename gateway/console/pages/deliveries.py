@@ -12,7 +12,7 @@ from gateway.console.access import (
     allowed,
     console_of,
     posted,
-    visible,
+    tenant_row,
 )
 from gateway.console.listing import Query, fetch_page
 from gateway.console.rendering import render
@@ -61,15 +61,6 @@ def delivery_list(
     )
 
 
-def _delivery(request: Request, operator: Operator, delivery_id: int) -> Delivery:
-    with console_of(request).hub.db.session() as session:
-        delivery = session.get(Delivery, delivery_id)
-    if delivery is None:
-        raise PageMissing()
-    visible(operator, delivery.tenant_id)
-    return delivery
-
-
 def _page(
     request: Request,
     operator: Operator,
@@ -107,7 +98,9 @@ def delivery_page(
     request: Request,
     operator: Operator = Depends(allowed("deliveries.view")),
 ) -> Response:
-    return _page(request, operator, _delivery(request, operator, delivery_id))
+    return _page(
+        request, operator, tenant_row(request, operator, Delivery, delivery_id)
+    )
 
 
 @router.post("/deliveries/{delivery_id}/{action}")
@@ -120,7 +113,7 @@ def act(
     """``retry`` sends this delivery again; ``replay`` queues a copy. Both audited."""
     if action not in ("retry", "replay"):
         raise PageMissing()
-    delivery = _delivery(request, done.operator, delivery_id)
+    delivery = tenant_row(request, done.operator, Delivery, delivery_id)
     outbox = console_of(request).hub.outbox
     try:
         if action == "retry":

@@ -21,9 +21,10 @@ from gateway.cabinet.finances import (
     today,
 )
 from gateway.console.access import allowed, console_of
+from gateway.console.formats import chosen_format
 from gateway.console.rendering import render
 from gateway.console.sessions import Operator
-from gateway.console.tenant_choice import tenant_choice
+from gateway.console.tenant_choice import requested_tenant
 from gateway.errors import GatewayError, ValidationFailed
 
 router = APIRouter()
@@ -37,10 +38,7 @@ def finances_page(
     request: Request,
     operator: Operator = Depends(allowed("payments.view")),
 ) -> Response:
-    hub = console_of(request).hub
-    tenant_id, tenants = tenant_choice(
-        hub, operator, request.query_params.get("tenant")
-    )
+    tenant_id, tenants = requested_tenant(request, operator)
     return _page(request, operator, tenant_id, tenants)
 
 
@@ -86,13 +84,14 @@ def reconciliation_download(
 ) -> Response:
     hub = console_of(request).hub
     params = request.query_params
-    tenant_id, tenants = tenant_choice(hub, operator, params.get("tenant"))
+    tenant_id, tenants = requested_tenant(request, operator)
     try:
         start, end = (
             _day(params.get("start"), "начало"),
             _day(params.get("end"), "конец"),
         )
         reconciliation.check_period(start, end)
+        kind = chosen_format(params.get("format"), ("xlsx", "pdf"))
     except ValidationFailed as problem:
         return _page(
             request, operator, tenant_id, tenants, error=str(problem), status_code=422
@@ -100,7 +99,7 @@ def reconciliation_download(
     with hub.db.session() as session:
         found = reconciliation.statement(session, tenant_id, start, end)
     name = f"akt-sverki-{tenant_id}-{start:%Y%m%d}-{end:%Y%m%d}"
-    if params.get("format") == "pdf":
+    if kind == "pdf":
         return download(
             reconciliation.to_pdf(found, hub.clock.now()), PDF, f"{name}.pdf"
         )
@@ -114,9 +113,13 @@ def payment_request_download(
     operator: Operator = Depends(allowed("payments.view")),
 ) -> Response:
     hub = console_of(request).hub
-    tenant_id, tenants = tenant_choice(
-        hub, operator, request.query_params.get("tenant")
-    )
+    tenant_id, tenants = requested_tenant(request, operator)
+    try:
+        kind = chosen_format(request.query_params.get("format"), ("pdf", "xlsx"))
+    except ValidationFailed as problem:
+        return _page(
+            request, operator, tenant_id, tenants, error=str(problem), status_code=422
+        )
     try:
         with hub.db.session() as session:
             found = payment_requests.payment_request(
@@ -127,7 +130,7 @@ def payment_request_download(
             request, operator, tenant_id, tenants, error=str(problem), status_code=409
         )
     name = f"zayavka-na-oplatu-{found.invoice.number or document_id}"
-    if request.query_params.get("format") == "xlsx":
+    if kind == "xlsx":
         return download(payment_requests.to_xlsx(found), XLSX, f"{name}.xlsx")
     return download(payment_requests.to_pdf(found, hub.clock.now()), PDF, f"{name}.pdf")
 

@@ -27,7 +27,7 @@ from gateway.console.access import (
     allowed,
     console_of,
     posted,
-    visible,
+    tenant_row,
 )
 from gateway.console.audit import audit
 from gateway.console.rendering import render
@@ -299,15 +299,6 @@ def delete_row(
 # -- item suggestions ----------------------------------------------------------------
 
 
-def _suggestion(request: Request, operator: Operator, ident: int) -> ItemSuggestion:
-    with console_of(request).hub.db.session() as session:
-        found = session.get(ItemSuggestion, ident)
-    if found is None:
-        raise PageMissing()
-    visible(operator, found.tenant_id)
-    return found
-
-
 @router.post("/mappings/suggestions/{ident}/{action}")
 def decide(
     ident: int,
@@ -318,7 +309,7 @@ def decide(
     """``confirm`` writes the item into the tenant's item table; ``reject`` drops it."""
     if action not in ("confirm", "reject"):
         raise PageMissing()
-    found = _suggestion(request, done.operator, ident)
+    found = tenant_row(request, done.operator, ItemSuggestion, ident)
     hub = console_of(request).hub
     try:
         if action == "confirm":

@@ -8,12 +8,11 @@ from sqlalchemy import select
 
 from gateway.api.filters import contains, created_between
 from gateway.console.access import (
-    PageMissing,
     Posted,
     allowed,
     console_of,
     posted,
-    visible,
+    tenant_row,
 )
 from gateway.console.audit import audit
 from gateway.console.listing import Query, fetch_page
@@ -61,15 +60,6 @@ def message_list(
     return render("messages.html", {"operator": operator, "page": page, "query": query})
 
 
-def _message(request: Request, operator: Operator, message_id: int) -> Message:
-    with console_of(request).hub.db.session() as session:
-        message = session.get(Message, message_id)
-    if message is None:
-        raise PageMissing()
-    visible(operator, message.tenant_id)
-    return message
-
-
 def _shown(hub: Hub, message: Message) -> ShownPayload:
     """The head of the payload: a large one is kept in chunks, not in the row."""
     return show(payload_head(hub.db, message, MAX_SHOWN + 1), message.content_type)
@@ -81,7 +71,7 @@ def message_page(
     request: Request,
     operator: Operator = Depends(allowed("messages.view")),
 ) -> Response:
-    message = _message(request, operator, message_id)
+    message = tenant_row(request, operator, Message, message_id)
     with console_of(request).hub.db.session() as session:
         replays = list(
             session.execute(
@@ -116,7 +106,7 @@ def replay(
     request: Request,
     done: Posted = Depends(posted("messages.replay")),
 ) -> Response:
-    message = _message(request, done.operator, message_id)
+    message = tenant_row(request, done.operator, Message, message_id)
     hub = console_of(request).hub
     try:
         intakes = hub.pipeline.replay_message(message_id, actor=done.operator.actor)

@@ -13,7 +13,7 @@ from gateway.console.access import (
     allowed,
     console_of,
     posted,
-    visible,
+    tenant_row,
 )
 from gateway.console.listing import Query, fetch_page
 from gateway.console.order_actions import cancellable, repeat_order, request_cancel
@@ -66,22 +66,13 @@ def order_list(
     )
 
 
-def _order(request: Request, operator: Operator, order_id: int) -> Order:
-    with console_of(request).hub.db.session() as session:
-        order = session.get(Order, order_id)
-    if order is None:
-        raise PageMissing()
-    visible(operator, order.tenant_id)
-    return order
-
-
 @router.get("/orders/{order_id}")
 def order_page(
     order_id: int,
     request: Request,
     operator: Operator = Depends(allowed("orders.view")),
 ) -> Response:
-    order = _order(request, operator, order_id)
+    order = tenant_row(request, operator, Order, order_id)
     hub = console_of(request).hub
     with hub.db.session() as session:
         lines = list(
@@ -133,7 +124,7 @@ def order_page(
 def repeat(
     order_id: int, request: Request, done: Posted = Depends(posted("orders.repeat"))
 ) -> Response:
-    order = _order(request, done.operator, order_id)
+    order = tenant_row(request, done.operator, Order, order_id)
     repeat_order(console_of(request).hub, done.operator, order)
     return RedirectResponse("/console/orders?note=repeated", 303)
 
@@ -142,7 +133,7 @@ def repeat(
 def cancel(
     order_id: int, request: Request, done: Posted = Depends(posted("orders.cancel"))
 ) -> Response:
-    order = _order(request, done.operator, order_id)
+    order = tenant_row(request, done.operator, Order, order_id)
     if not cancellable(order):
         note = "not-cancellable"
     elif request_cancel(console_of(request).hub, done.operator, order):
@@ -155,7 +146,7 @@ def cancel(
 def _file(
     request: Request, operator: Operator, order_id: int, file_id: int
 ) -> DocumentFile:
-    _order(request, operator, order_id)
+    tenant_row(request, operator, Order, order_id)
     with console_of(request).hub.db.session() as session:
         stored = session.get(DocumentFile, file_id)
         document = session.get(Document, stored.document_id) if stored else None

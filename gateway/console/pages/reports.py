@@ -20,10 +20,11 @@ from gateway.cabinet import exports
 from gateway.cabinet.finances import today
 from gateway.cabinet.reports import REPORTS, Filters, Report, Totals
 from gateway.console.access import allowed, console_of
+from gateway.console.formats import chosen_format
 from gateway.console.rendering import render
 from gateway.console.report_charts import bars
 from gateway.console.sessions import Operator
-from gateway.console.tenant_choice import tenant_choice
+from gateway.console.tenant_choice import requested_tenant
 from gateway.errors import ValidationFailed
 
 router = APIRouter()
@@ -39,7 +40,7 @@ def reports_page(
 ) -> Response:
     hub = console_of(request).hub
     params = request.query_params
-    tenant_id, tenants = tenant_choice(hub, operator, params.get("tenant"))
+    tenant_id, tenants = requested_tenant(request, operator)
     on = today(hub.clock)
     values = {
         "report": params.get("report") or DEFAULT_REPORT,
@@ -47,13 +48,7 @@ def reports_page(
         "end": params.get("end") or on.isoformat(),
         "tenant": tenant_id,
     }
-    page: dict[str, Any] = {
-        "operator": operator,
-        "reports": REPORTS,
-        "tenants": tenants,
-        "values": values,
-        "report": None,
-    }
+    page = _form(operator, tenants, values)
     try:
         report, filters = _asked(values, tenant_id)
     except ValidationFailed as problem:
@@ -87,30 +82,37 @@ def report_export(
 ) -> Response:
     hub = console_of(request).hub
     params = request.query_params
-    tenant_id, tenants = tenant_choice(hub, operator, params.get("tenant"))
+    tenant_id, tenants = requested_tenant(request, operator)
     values = {k: params.get(k) or "" for k in ("report", "start", "end")}
     try:
         report, filters = _asked(values, tenant_id)
+        kind = chosen_format(params.get("format"), ("xlsx", "csv"))
     except ValidationFailed as problem:
-        page = {
-            "operator": operator,
-            "reports": REPORTS,
-            "tenants": tenants,
-            "values": values | {"tenant": tenant_id},
-            "report": None,
-            "error": str(problem),
-        }
-        return render("reports.html", page, status_code=422)
+        page = _form(operator, tenants, values | {"tenant": tenant_id})
+        return render("reports.html", page | {"error": str(problem)}, status_code=422)
     context = context_for(hub, tenant_id, report)
     rows = stream_rows(hub, report, filters, context)
     name = f"{report.key}-{tenant_id}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
-    if params.get("format") == "csv":
+    if kind == "csv":
         return download_stream(
             exports.csv_chunks(report, rows), exports.CSV_TYPE, f"{name}.csv"
         )
     return download_stream(
         exports.xlsx_chunks(report, rows), exports.XLSX_TYPE, f"{name}.xlsx"
     )
+
+
+def _form(
+    operator: Operator, tenants: list[str], values: dict[str, str]
+) -> dict[str, Any]:
+    """The report form as it was filled in, before any report is run."""
+    return {
+        "operator": operator,
+        "reports": REPORTS,
+        "tenants": tenants,
+        "values": values,
+        "report": None,
+    }
 
 
 def _asked(values: dict[str, str], tenant_id: str) -> tuple[Report, Filters]:

@@ -2,11 +2,14 @@
 webhook endpoints.
 
 Requisites and addresses are stored over config.yaml (``gateway.tenant_overlay``)
-and take effect at once. A new secret (token, hook address, signing secret) is
-shown on the page that answers the POST and never again; the URL does not carry it.
+and take effect at once. A new secret (token, hook address, signing secret, 1C
+exchange password) is shown on the page that answers the POST and never again; the
+URL does not carry it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,7 +26,9 @@ from gateway.console.credentials import (
     Issued,
     add_subscription,
     event_types,
+    onec_password,
     rotate_hook,
+    rotate_onec_password,
     rotate_subscription,
     rotate_token,
     set_subscription_disabled,
@@ -34,6 +39,7 @@ from gateway.console.credentials import (
 from gateway.console.rendering import render
 from gateway.console.sessions import Operator
 from gateway.errors import GatewayError, NotFound, ValidationFailed
+from gateway.hub import Hub
 from gateway.tenant_overlay import (
     overlay_of,
     save_address,
@@ -85,9 +91,6 @@ def _page(
     overlay = overlay_of(hub.settings)
     stored = {row.code: row for row in overlay.edits_of(tenant_id).addresses}
     seed = overlay.seed(tenant_id)
-    # TODO(console-onec-password): the 1C exchange password cannot be rotated here;
-    # the 1C connector hashes it from config.yaml at start (connectors/onec/
-    # credentials.py) and has no stored credential a rotation could replace.
     onec = seed.channels.get("onec") if seed else None
     return render(
         "settings.html",
@@ -98,7 +101,8 @@ def _page(
             "stored": stored,
             "disabled": [row for row in stored.values() if row.disabled],
             "requisites_edited": overlay.edits_of(tenant_id).requisites,
-            "onec_login": onec.login if onec else None,
+            "onec_login": onec.login if onec and onec.enabled else None,
+            "onec_password": onec_password(hub, tenant_id),
             "tokens": tenant_tokens(hub, tenant_id),
             "hooks": tenant_hooks(hub, tenant_id),
             "subscriptions": tenant_subscriptions(hub, tenant_id),
@@ -132,6 +136,22 @@ def _refused(
 
 def _done(tenant_id: str, note: str) -> Response:
     return RedirectResponse(f"/console/settings/{tenant_id}?note={note}", 303)
+
+
+def _issue(
+    request: Request,
+    done: Posted,
+    tenant_id: str,
+    issue: Callable[[Hub, str], Issued],
+) -> Response:
+    """Make a new secret with ``issue(hub, actor)`` and show it on this answer only."""
+    _tenant(request, done.operator, tenant_id)
+    hub = console_of(request).hub
+    try:
+        issued = issue(hub, done.operator.actor)
+    except GatewayError as error:
+        return _refused(request, done, tenant_id, error)
+    return _page(request, done.operator, tenant_id, issued=issued)
 
 
 @router.post("/settings/{tenant_id}/requisites")
@@ -215,13 +235,12 @@ def rotate_api_token(
     request: Request,
     done: Posted = Depends(posted("settings.manage")),
 ) -> Response:
-    _tenant(request, done.operator, tenant_id)
-    hub = console_of(request).hub
-    try:
-        issued = rotate_token(hub, token_id, tenant_id, actor=done.operator.actor)
-    except GatewayError as error:
-        return _refused(request, done, tenant_id, error)
-    return _page(request, done.operator, tenant_id, issued=issued)
+    return _issue(
+        request,
+        done,
+        tenant_id,
+        lambda hub, actor: rotate_token(hub, token_id, tenant_id, actor=actor),
+    )
 
 
 @router.post("/settings/{tenant_id}/hooks/{hook_id}/rotate")
@@ -231,13 +250,24 @@ def rotate_crm_hook(
     request: Request,
     done: Posted = Depends(posted("settings.manage")),
 ) -> Response:
-    _tenant(request, done.operator, tenant_id)
-    hub = console_of(request).hub
-    try:
-        issued = rotate_hook(hub, hook_id, tenant_id, actor=done.operator.actor)
-    except GatewayError as error:
-        return _refused(request, done, tenant_id, error)
-    return _page(request, done.operator, tenant_id, issued=issued)
+    return _issue(
+        request,
+        done,
+        tenant_id,
+        lambda hub, actor: rotate_hook(hub, hook_id, tenant_id, actor=actor),
+    )
+
+
+@router.post("/settings/{tenant_id}/onec-password/rotate")
+def rotate_onec_exchange_password(
+    tenant_id: str, request: Request, done: Posted = Depends(posted("settings.manage"))
+) -> Response:
+    return _issue(
+        request,
+        done,
+        tenant_id,
+        lambda hub, actor: rotate_onec_password(hub, tenant_id, actor=actor),
+    )
 
 
 @router.post("/settings/{tenant_id}/webhooks")
