@@ -133,6 +133,18 @@ def notice_for(
             ],
             text=str(data.get("description") or ""),
         )
+    if event.type == "webhook.endpoint_disabled":
+        return Notice(
+            "Адрес вебхука отключён",
+            [
+                ("Адрес", str(data.get("url") or "—")),
+                ("Причина", str(data.get("reason") or "—")),
+            ],
+            text="События на этот адрес больше не отправляются. Исправьте приёмник "
+            "и включите адрес снова в настройках; пропущенное можно отправить "
+            "повторно (recover).",
+            link=_link(settings, "/console/settings"),
+        )
     return Notice(f"Событие {event.type}", [(k, str(v)) for k, v in data.items()])
 
 

@@ -14,6 +14,7 @@ PROMOTION: Final = "promotion.published"
 CLAIM_ANSWERED: Final = "claim.answered"
 CLAIM_SUBMITTED: Final = "claim.submitted"
 PAYMENT_OVERDUE: Final = "payment.overdue"
+ENDPOINT_DISABLED: Final = "webhook.endpoint_disabled"
 
 KINDS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "order_status": ("Изменение статуса заказа", ("order.status_changed",)),
@@ -23,6 +24,7 @@ KINDS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "claim": ("Ответ по претензии", (CLAIM_ANSWERED,)),
     "price": ("Изменение цен на закупаемые товары", (PRICE,)),
     "promotion": ("Акции Комуса в ваших категориях", (PROMOTION,)),
+    "webhook_disabled": ("Отключён адрес вебхука", (ENDPOINT_DISABLED,)),
 }
 """Kind → (title in the console, event types)."""
 

@@ -60,3 +60,32 @@ def test_overdue_payment_is_told_with_the_invoice_and_what_is_unpaid(
     assert "Не оплачено: 700,50\u00a0₽" in plain
     html = mail.get_body(("html",)).get_content()
     assert "&lt;СЧ-1&gt;" in html and "<СЧ-1>" not in html
+
+
+def test_a_disabled_webhook_endpoint_is_told_to_users_who_chose_it(
+    cabinet: Cabinet, mailbox: Mailbox
+):
+    cabinet.user("dina", "dina@acme.test", {"webhook_disabled": "immediate"})
+    cabinet.user("egor", "egor@acme.test", {"order_status": "immediate"})
+
+    with cabinet.hub.db.session() as session:
+        cabinet.hub.pipeline.record_event(
+            session,
+            "acme",
+            "webhook.endpoint_disabled",
+            {
+                "subscription_id": 7,
+                "url": "https://erp.acme.test/hooks?a=1&b=<2>",
+                "reason": "no successful delivery for 5 days",
+            },
+        )
+    cabinet.dispatch()
+
+    [mail] = mailbox.to("dina@acme.test")
+    assert str(mail["Subject"]) == "Адрес вебхука отключён"
+    plain = mail.get_body(("plain",)).get_content()
+    assert "Адрес: https://erp.acme.test/hooks?a=1&b=<2>" in plain
+    assert "Причина: no successful delivery for 5 days" in plain
+    html = mail.get_body(("html",)).get_content()
+    assert "&lt;2&gt;" in html and "<2>" not in html
+    assert mailbox.to("egor@acme.test") == []
